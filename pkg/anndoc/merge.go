@@ -1,0 +1,257 @@
+package anndoc
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrOffsetMismatch is wrapped by CheckEntities for every entity that cannot
+// be found in the document: unknown part, no offsets, a negative or
+// out-of-range start, or a text that differs from the part text at its offsets.
+var ErrOffsetMismatch = errors.New("entity offsets do not match the document")
+
+// StatePreAdded is the confidence state of automatic annotations shown as selected.
+const StatePreAdded = "pre-added"
+
+// ModelWho returns the confidence.who entry that marks the entities of a model.
+func ModelWho(model string) string { return "ml:" + model }
+
+// NewModelEntity returns an entity of a model: one offset, confidence
+// {"state":"pre-added","who":["ml:<model>"],"prob":prob}, no fields and no
+// normalizations.
+func NewModelEntity(classID, part string, start int, text string, model string, prob float64) Entity {
+	state := StatePreAdded
+	return Entity{
+		ClassID:        classID,
+		Part:           part,
+		Offsets:        []Offset{{Start: start, Text: text}},
+		Confidence:     &Confidence{State: &state, Who: []string{ModelWho(model)}, Prob: prob},
+		Fields:         json.RawMessage(`{}`),
+		Normalizations: json.RawMessage(`{}`),
+	}
+}
+
+// producedBy reports whether e's confidence names who.
+func producedBy(e *Entity, who string) bool {
+	return e.Confidence != nil && slices.Contains(e.Confidence.Who, who)
+}
+
+// byPerson reports whether e was made by a person: no confidence, or no
+// "ml:" entry in confidence.who.
+func byPerson(e *Entity) bool {
+	if e.Confidence == nil {
+		return true
+	}
+	for _, w := range e.Confidence.Who {
+		if strings.HasPrefix(w, "ml:") {
+			return false
+		}
+	}
+	return true
+}
+
+// sameSpan reports whether a and b mark the same text with the same class.
+func sameSpan(a, b *Entity) bool {
+	return a.ClassID == b.ClassID && a.Part == b.Part && slices.Equal(a.Offsets, b.Offsets)
+}
+
+// Merge returns existing with the entities of model replaced by add. It keeps
+// everything else as it came: metas (document labels), relations, anncomplete,
+// sources, unknown keys, people's entities and other models' entities. An
+// entity belongs to model when its confidence.who contains ModelWho(model).
+//
+// An entity of add is dropped when a person's entity (see below) or an earlier
+// entity of add already marks the same class, part and offsets: people's
+// annotations win, and duplicates say nothing. A person's entity is one whose
+// confidence.who has no "ml:" entry.
+//
+// Entities are sorted by the position of their part in doc (parts doc does not
+// have go last, by part id), then start offset, classId and text; the sort is
+// stable. annotatable.parts stays as it was unless empty, in which case it
+// lists doc's parts. existing and add are not modified; existing may be nil.
+// The same inputs give the same Marshal bytes, and merging the result again
+// with the same add changes nothing.
+func Merge(existing *AnnJSON, doc *Document, model string, add []Entity) *AnnJSON {
+	out := &AnnJSON{}
+	if existing != nil {
+		*out = *existing
+	}
+	if len(out.Annotatable.Parts) == 0 && doc != nil {
+		parts := make([]string, len(doc.Parts))
+		for i := range doc.Parts {
+			parts[i] = doc.Parts[i].ID
+		}
+		out.Annotatable.Parts = parts
+	}
+
+	who := ModelWho(model)
+	var old []Entity
+	if existing != nil {
+		old = existing.Entities
+	}
+	ents := make([]Entity, 0, len(old)+len(add))
+	var people []*Entity
+	for i := range old {
+		if producedBy(&old[i], who) {
+			continue
+		}
+		ents = append(ents, old[i])
+		if byPerson(&old[i]) {
+			people = append(people, &old[i])
+		}
+	}
+	added := make([]*Entity, 0, len(add))
+	for i := range add {
+		if duplicate(&add[i], people) || duplicate(&add[i], added) {
+			continue
+		}
+		ents = append(ents, add[i])
+		added = append(added, &add[i])
+	}
+	sortEntities(ents, doc)
+	out.Entities = ents
+	return out
+}
+
+// duplicate reports whether list has an entity marking the same span as e.
+func duplicate(e *Entity, list []*Entity) bool {
+	for _, other := range list {
+		if sameSpan(e, other) {
+			return true
+		}
+	}
+	return false
+}
+
+// sortEntities orders entities by part position in doc, start, classId, text.
+func sortEntities(ents []Entity, doc *Document) {
+	pos := make(map[string]int)
+	if doc != nil {
+		for i := range doc.Parts {
+			if _, dup := pos[doc.Parts[i].ID]; !dup {
+				pos[doc.Parts[i].ID] = i
+			}
+		}
+	}
+	unknown := len(pos)
+	partPos := func(id string) int {
+		if i, ok := pos[id]; ok {
+			return i
+		}
+		return unknown
+	}
+	first := func(e *Entity) (int, string) {
+		if len(e.Offsets) == 0 {
+			return -1, ""
+		}
+		return e.Offsets[0].Start, e.Offsets[0].Text
+	}
+	slices.SortStableFunc(ents, func(a, b Entity) int {
+		pa, pb := partPos(a.Part), partPos(b.Part)
+		if c := cmp.Compare(pa, pb); c != 0 {
+			return c
+		}
+		if pa == unknown {
+			if c := strings.Compare(a.Part, b.Part); c != 0 {
+				return c
+			}
+		}
+		sa, ta := first(&a)
+		sb, tb := first(&b)
+		if c := cmp.Compare(sa, sb); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ClassID, b.ClassID); c != 0 {
+			return c
+		}
+		return strings.Compare(ta, tb)
+	})
+}
+
+// maxQuoted bounds the characters of a text quoted in an error message.
+const maxQuoted = 40
+
+// quote quotes s for an error message, shortened to maxQuoted characters.
+func quote(s string) string {
+	if utf8.RuneCountInString(s) > maxQuoted {
+		i, n := 0, 0
+		for i = range s {
+			if n == maxQuoted {
+				break
+			}
+			n++
+		}
+		return fmt.Sprintf("%q…", s[:i])
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// EntityError describes an entity CheckEntities rejected. It unwraps to
+// ErrOffsetMismatch.
+type EntityError struct {
+	Index   int    // position in ann.json entities
+	ClassID string // entity class
+	Part    string // part id
+	Problem string // what is wrong, naming the offset and the text found
+}
+
+// Error returns e.g. `entity 3 (classId e_1, part s1v1): offset start 16 text
+// "Acme & Co" does not match part text "Acme &amp;"`.
+func (e *EntityError) Error() string {
+	return fmt.Sprintf("entity %d (classId %s, part %s): %s", e.Index, e.ClassID, e.Part, e.Problem)
+}
+
+// Unwrap returns ErrOffsetMismatch.
+func (e *EntityError) Unwrap() error { return ErrOffsetMismatch }
+
+// CheckEntities checks every entity of a against doc with offsets counted in
+// unit u: its part exists, it has offsets, each start is at least 0, and the
+// part text at [start, start+len(text)) equals the offset's text. It returns
+// nil or an *EntityError (wrapping ErrOffsetMismatch) for the first bad entity.
+func CheckEntities(doc *Document, a *AnnJSON, u Unit) error {
+	if a == nil {
+		return nil
+	}
+	for i := range a.Entities {
+		e := &a.Entities[i]
+		if problem := checkEntity(doc, e, u); problem != "" {
+			return &EntityError{Index: i, ClassID: e.ClassID, Part: e.Part, Problem: problem}
+		}
+	}
+	return nil
+}
+
+// checkEntity returns what is wrong with e, or "".
+func checkEntity(doc *Document, e *Entity, u Unit) string {
+	part, ok := doc.Part(e.Part)
+	if !ok {
+		return "part is not in the document"
+	}
+	if len(e.Offsets) == 0 {
+		return "no offsets"
+	}
+	for _, o := range e.Offsets {
+		if o.Start < 0 {
+			return fmt.Sprintf("offset start %d text %s: negative start", o.Start, quote(o.Text))
+		}
+		got, ok := Slice(part.Text, o.Start, UnitLen(o.Text, u), u)
+		if ok && got == o.Text {
+			continue
+		}
+		if ok {
+			return fmt.Sprintf("offset start %d text %s does not match part text %s", o.Start, quote(o.Text), quote(got))
+		}
+		if b, inside := byteAt(part.Text, 0, 0, o.Start, u); inside {
+			return fmt.Sprintf("offset start %d text %s runs past the end of the part (%d %s units long; text there %s)",
+				o.Start, quote(o.Text), UnitLen(part.Text, u), u, quote(part.Text[b:]))
+		}
+		return fmt.Sprintf("offset start %d text %s is outside the part (%d %s units long)",
+			o.Start, quote(o.Text), UnitLen(part.Text, u), u)
+	}
+	return ""
+}
