@@ -250,8 +250,10 @@ func checkEntity(doc *Document, e *Entity, u Unit) string {
 			return fmt.Sprintf("offset start %d text %s runs past the end of the part (%d %s units long; text there %s)",
 				o.Start, quote(o.Text), UnitLen(part.Text, u), u, quote(part.Text[b:]))
 		}
-		return fmt.Sprintf("offset start %d text %s is outside the part (%d %s units long)",
-			o.Start, quote(o.Text), UnitLen(part.Text, u), u)
+		if n := UnitLen(part.Text, u); o.Start > n {
+			return fmt.Sprintf("offset start %d text %s is outside the part (%d %s units long)", o.Start, quote(o.Text), n, u)
+		}
+		return fmt.Sprintf("offset start %d text %s starts inside a character", o.Start, quote(o.Text))
 	}
 	return ""
 }
