@@ -151,7 +151,8 @@ func WithClock(c Clock) Option {
 //
 // The wait before the next attempt is the exponential backoff of p (a fresh
 // backoff for each call of Do), or the error's Retry-After hint when that is
-// longer. The context passed to op ends when ctx ends or the budget is spent.
+// longer. The context passed to op ends when ctx ends or the budget is spent
+// (the latter only with the real clock).
 // onRetry, when not nil, is called before each wait with the error and the
 // wait. An invalid policy is returned as an error without calling op.
 func Do(ctx context.Context, p Policy, op func(ctx context.Context) error, onRetry func(err error, wait time.Duration), opts ...Option) error {
@@ -176,10 +177,15 @@ func Do(ctx context.Context, p Policy, op func(ctx context.Context) error, onRet
 	b.Reset()
 	start := o.clock.Now()
 
-	// The attempt context uses real time (contexts cannot use another clock);
-	// with a fake clock the budget is enforced by the checks below alone.
-	attemptCtx, cancel := context.WithTimeout(ctx, p.Budget)
-	defer cancel()
+	// Contexts run on real time: only with the real clock does the budget
+	// also end the attempt in progress. Another clock (a test's fake one)
+	// measures the budget through the checks below alone.
+	attemptCtx := ctx
+	if _, real := o.clock.(realClock); real {
+		var cancel context.CancelFunc
+		attemptCtx, cancel = context.WithTimeout(ctx, p.Budget)
+		defer cancel()
+	}
 
 	var last error
 	for attempt := 1; ; attempt++ {
