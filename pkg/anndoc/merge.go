@@ -73,7 +73,8 @@ func sameSpan(a, b *Entity) bool {
 // Entities are sorted by the position of their part in doc (parts doc does not
 // have go last, by part id), then start offset, classId and text; the sort is
 // stable. annotatable.parts stays as it was unless empty, in which case it
-// lists doc's parts. existing and add are not modified; existing may be nil.
+// lists doc's parts. existing and add are not modified, but the result shares
+// their slices, maps and raw JSON: treat them as read-only. existing may be nil.
 // The same inputs give the same Marshal bytes, and merging the result again
 // with the same add changes nothing.
 func Merge(existing *AnnJSON, doc *Document, model string, add []Entity) *AnnJSON {

@@ -196,26 +196,18 @@ func (o *Offsets) ToByte(n int, u Unit) (int, bool) {
 		}
 	}
 	// lo characters start before n; the last of them may contain n.
+	bytes, units := o.before(lo, u)
 	if lo > 0 {
 		last := lo - 1
-		bytes, units := o.before(lo, u)
-		end := o.starts[last] + (o.cumBytes[last] - bytesBefore(o, last))
-		endUnits := end - bytes + units
-		if n < endUnits {
+		prevBytes, _ := o.before(last, u)
+		end := o.starts[last] + o.cumBytes[last] - prevBytes // byte just past it
+		if n < end-bytes+units {
 			return 0, false
 		}
 	}
-	bytes, units := o.before(lo, u)
 	b := n - units + bytes
 	if b > o.n {
 		return 0, false
 	}
 	return b, true
-}
-
-func bytesBefore(o *Offsets, k int) int {
-	if k == 0 {
-		return 0
-	}
-	return o.cumBytes[k-1]
 }
