@@ -62,7 +62,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		MaxPayload: o.maxPayload,
 		// Keep the in-process server small; tests never need more.
 		JetStreamMaxMemory: 64 << 20,
-		JetStreamMaxStore:  1 << 30,
+		JetStreamMaxStore:  64 << 30, // an accounting limit; streams reserve their MaxBytes
 	}}
 	s.start()
 	// After the first start, pin the chosen port so restarts keep the URL.

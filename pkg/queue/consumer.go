@@ -435,4 +435,3 @@ func SanitizeError(s string) string {
 	}
 	return s
 }
-
