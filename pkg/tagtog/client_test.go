@@ -310,9 +310,12 @@ func TestInvalidArguments(t *testing.T) {
 	c := newTestClient(t, srv.URL)
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"plain.html without id": func() error { _, err := c.PlainHTML(ctx, DocRef{Owner: "a", Project: "p"}); return err },
+		"plain.html without id":  func() error { _, err := c.PlainHTML(ctx, DocRef{Owner: "a", Project: "p"}); return err },
 		"ann.json without owner": func() error { _, err := c.AnnJSON(ctx, DocRef{Project: "p", ID: "x"}); return err },
-		"push without project":   func() error { _, err := c.PushAnndoc(ctx, DocRef{Owner: "a", ID: "x"}, []byte("h"), []byte("{}")); return err },
+		"push without project": func() error {
+			_, err := c.PushAnndoc(ctx, DocRef{Owner: "a", ID: "x"}, []byte("h"), []byte("{}"))
+			return err
+		},
 		"push without html": func() error {
 			_, err := c.PushAnndoc(ctx, DocRef{Owner: "a", Project: "p", ID: "x"}, nil, []byte("{}"))
 			return err
