@@ -9,16 +9,18 @@ import (
 // adminRoutes registers the emulator-only endpoints, open unless
 // Config.AdminUser is set:
 //
-//	GET  /-emulator/healthz                  200 "ok"
+//	GET  /healthz, /-emulator/healthz        200 "ok" (never faulted, never authenticated)
 //	GET  /-emulator/stats                    Stats as JSON
 //	GET  /-emulator/faults                   current Faults as JSON
 //	POST /-emulator/faults                   replace Faults (JSON body, durations as "250ms"); answers the new Faults
 //	POST /-emulator/fire?owner=&project=     one created webhook per document (source GUI); answers {"fired": n}
 //	POST /-emulator/fire?owner=&project=&id= one created webhook for one document
 func (s *Server) adminRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("/-emulator/healthz", func(w http.ResponseWriter, r *http.Request) {
+	healthz := func(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, http.StatusOK, ctText, []byte("ok\n"))
-	})
+	}
+	mux.HandleFunc("/-emulator/healthz", healthz)
+	mux.HandleFunc("/healthz", healthz)
 	mux.HandleFunc("/-emulator/stats", s.admin(s.handleStats))
 	mux.HandleFunc("/-emulator/faults", s.admin(s.handleFaults))
 	mux.HandleFunc("/-emulator/fire", s.admin(s.handleFire))
