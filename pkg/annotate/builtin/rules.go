@@ -472,7 +472,7 @@ func (r *recognizer) coref(chosen []cand) []cand {
 		if ci < n && chosen[ci].a <= i {
 			continue // covered
 		}
-		if r.capWord(i) && surnames[r.word(i)] && !(i > 0 && r.same(i) && r.capWord(i-1)) && !(r.same(i+1) && r.capWord(i+1)) {
+		if r.capWord(i) && surnames[r.word(i)] && !(i > 0 && r.same(i) && r.capWord(i-1) && r.toks[i-1].flags&fSent == 0) && !(r.same(i+1) && r.capWord(i+1)) {
 			chosen = append(chosen, cand{a: i, b: i + 1, end: r.toks[i].e, label: LabelPerson, score: scoreCoref})
 		}
 	}
