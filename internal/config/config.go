@@ -35,6 +35,15 @@ type envValue struct {
 	isSecret bool
 }
 
+// String returns the value for usage text. The flag package calls it on a
+// zero envValue to find out whether a default is worth printing.
+func (v *envValue) String() string {
+	if v == nil || v.Value == nil {
+		return ""
+	}
+	return v.Value.String()
+}
+
 // IsBoolFlag lets "-flag" without a value work for Bool flags.
 func (v *envValue) IsBoolFlag() bool {
 	b, ok := v.Value.(interface{ IsBoolFlag() bool })
