@@ -187,7 +187,7 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 	if err := qc.EnsureConsumer(ctx, queue.Annotator); err != nil {
 		return err
 	}
-	reg.MustRegister(queue.NewStatsCollector(qc, log))
+	reg.MustRegister(queue.NewStatsCollector(qc, log, queue.Annotator))
 	qm := queue.NewMetrics(reg)
 	consumer, err := queue.NewConsumer(qc, queue.Annotator, queue.ConsumerOptions{
 		Concurrency: s.concurrency, ShutdownGrace: s.shutdownGrace, Metrics: qm, Logger: log,
