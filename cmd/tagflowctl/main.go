@@ -31,9 +31,12 @@
 //
 //	$ tagflowctl dlq list
 //	SEQ  TIME                  CONSUMER   REASON     STATUS  DELIVERIES  DOCUMENT
-//	1    2024-05-06T07:08:09Z  annotator  not_found  404     1           acme/ner/aV2…
+//	1    2024-05-06T07:08:09Z  annotator  not_found  404     1           acme/ner/aV2XWZK1V6nQQnVYy2zZFoAPkf3u-memo.txt
 //	$ tagflowctl dlq show 1
 //	$ tagflowctl dlq redrive 1 2
+//	redriven 1: acme/ner/aV2XWZK1V6nQQnVYy2zZFoAPkf3u-memo.txt (consumer annotator, reason not_found) -> tagtog.events.created.acme.ner
+//	failed 2: no dead letter with sequence 2
+//	redriven 1 of 2 dead letters
 //	$ tagflowctl dlq redrive -all -reason max_deliver
 //
 // Backfill a project (dry run first):
