@@ -171,3 +171,39 @@ func readAnnJSON(path string) ([]byte, bool, error) {
 	}
 	return b, true, nil
 }
+
+// AddDocument stores a tagtog plain.html as it is (any layout, e.g. a
+// structured article made with anndoc.StructuredHTML), under the id of its
+// <html> element, with annJSON (nil for none) as master's version. It fires
+// no webhook and replaces a document with the same id. Errors wrap
+// ErrNoProject, anndoc.ErrNotAnndoc or anndoc.ErrBadAnnJSON.
+func (s *Server) AddDocument(owner, projectName string, plainHTML, annJSON []byte) (string, error) {
+	p, err := s.project(owner, projectName)
+	if err != nil {
+		return "", err
+	}
+	parsed, err := anndoc.Parse(plainHTML)
+	if err != nil {
+		return "", fmt.Errorf("emulator: add document: %w", err)
+	}
+	d := &document{
+		id: parsed.ID, filename: htmlAttr(plainHTML, "data-origid"), folder: "pool", html: plainHTML, parsed: parsed,
+		text: joinText(parsed), versions: map[string]version{},
+	}
+	if d.filename == "" {
+		d.filename = parsed.ID
+	}
+	d.orig = []byte(d.text)
+	if annJSON != nil {
+		if _, err := anndoc.DecodeAnnJSON(annJSON); err != nil {
+			return "", fmt.Errorf("emulator: add document: %w", err)
+		}
+		d.versions[Master] = version{ann: annJSON, complete: annComplete(annJSON)}
+	}
+	d.created = s.cfg.Now()
+	d.updated = d.created
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.insertLocked(d)
+	return d.id, nil
+}

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tagflow/tagflow/pkg/anndoc"
 	"github.com/tagflow/tagflow/pkg/emulator"
 )
 
@@ -131,5 +133,33 @@ func TestLoadExportMergesLegend(t *testing.T) {
 	}
 	if _, err := s.LoadExport("bbc", "news", filepath.Join("testdata", "missing")); err == nil {
 		t.Fatal("LoadExport of a missing folder succeeded")
+	}
+}
+
+func TestAddStructuredDocument(t *testing.T) {
+	e := newEnv(t, emulator.Config{})
+	html := anndoc.StructuredHTML("aStructuredFixtureDocument0001-paper", "paper.xml", []anndoc.Section{
+		{Type: "title", Header: "Acme & Co buys Globex"},
+		{Header: "Abstract", Paragraphs: []string{"Jane Doe said so.", "Second paragraph."}},
+	})
+	id, err := e.srv.AddDocument(owner, proj, html, nil)
+	if err != nil || id != "aStructuredFixtureDocument0001-paper" {
+		t.Fatalf("AddDocument = %q, %v", id, err)
+	}
+	if r := get(t, e.docURL("ids", id, "output", "plain.html")); r.body != string(html) {
+		t.Fatalf("plain.html %q", r.body)
+	}
+	ann := `{"entities":[{"classId":"e_2","part":"s1h1","offsets":[{"start":0,"text":"Acme & Co"}]},{"classId":"e_1","part":"s2p1","offsets":[{"start":0,"text":"Jane Doe"}]}]}`
+	r := e.push(t, "anndoc", []filePart{{id + ".plain.html", html}, {id + ".ann.json", []byte(ann)}})
+	wantCode(t, r, 200)
+	if it := decodeReport(t, r.body).Items[0]; it.Result != "updated" || it.TagtogID != id || it.OrigID != "paper.xml" {
+		t.Fatalf("item %+v", it)
+	}
+	r = get(t, e.docURL("ids", id, "output", "ann.json"))
+	if !strings.HasPrefix(r.body, `{"annotatable":{"parts":["s1h1","s2h1","s2p1","s2p2"]}`) {
+		t.Fatalf("ann.json %s", r.body)
+	}
+	if _, err := e.srv.AddDocument(owner, proj, []byte("<p>no</p>"), nil); !errors.Is(err, anndoc.ErrNotAnndoc) {
+		t.Fatalf("AddDocument of a non-anndoc: %v", err)
 	}
 }
