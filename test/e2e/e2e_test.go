@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -51,7 +50,9 @@ func startStack(tb testing.TB, concurrency int) *stack {
 	ns := natstest.Start(tb)
 
 	reg := prometheus.NewRegistry()
-	qc, err := queue.Connect(ctx, ns.ClientURL(), "e2e", queue.Config{}, nil)
+	// Short retry delays: a transient failure on a loaded machine is retried
+	// within the test's deadline.
+	qc, err := queue.Connect(ctx, ns.ClientURL(), "e2e", queue.Config{RetryBase: 200 * time.Millisecond, RetryMax: 2 * time.Second}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func startStack(tb testing.TB, concurrency int) *stack {
 	}
 	p := pipeline.New(pipeline.Config{Model: builtin.ModelName}, client, builtin.New(), pipeline.NewMetrics(reg), nil)
 	consumer, err := queue.NewConsumer(qc, queue.Annotator, queue.ConsumerOptions{
-		Concurrency: concurrency, FetchWait: 200 * time.Millisecond, Metrics: queue.NewMetrics(reg), Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Concurrency: concurrency, FetchWait: 200 * time.Millisecond, Metrics: queue.NewMetrics(reg), Logger: slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -229,6 +230,14 @@ func TestDuplicateWebhookStoredOnce(t *testing.T) {
 	if d.Pushes != 1 {
 		t.Errorf("pushes %d, want 1", d.Pushes)
 	}
+}
+
+// testWriter sends log lines to the test's log, shown when it fails.
+type testWriter struct{ tb testing.TB }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }
 
 // newIngest is ingest's webhook handler publishing to JetStream, with
