@@ -48,6 +48,9 @@ const MemberMaster = "master"
 // subject or header never grows without limit.
 const MaxFieldLen = 1024
 
+// MaxIDLen bounds the envelope id, which travels in message headers.
+const MaxIDLen = 128
+
 // ErrInvalid is wrapped by every validation error; errors.Is(err, ErrInvalid)
 // tells a malformed envelope (a permanent failure) from other errors.
 var ErrInvalid = errors.New("invalid event")
@@ -105,6 +108,11 @@ func (e *Envelope) Validate() error {
 	}
 	if e.ID == "" {
 		return bad("missing id")
+	}
+	// The id travels in message headers (Nats-Msg-Id, dead-letter headers),
+	// so it must not be able to smuggle in line breaks or other bytes.
+	if len(e.ID) > MaxIDLen || strings.IndexFunc(e.ID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return bad("id must be 1 to %d printable ASCII characters without spaces", MaxIDLen)
 	}
 	for _, f := range []struct{ name, v string }{
 		{"owner", e.Owner}, {"project", e.Project}, {"document id", e.DocID},
