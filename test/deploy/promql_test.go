@@ -210,7 +210,7 @@ func TestPrometheusConfigs(t *testing.T) {
 		}},
 		{"prometheus.local.yml", map[string][]string{
 			"tagflow-ingest": {"127.0.0.1:8080"},
-			"tagflow-worker": {"127.0.0.1:9091"},
+			"tagflow-worker": {"127.0.0.1:9091", "127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9094"},
 			"nats":           {"127.0.0.1:7777"},
 		}},
 	}
