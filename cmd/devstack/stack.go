@@ -40,6 +40,7 @@ type config struct {
 	tagtogUser, tagtogPassword   string
 	webhookUser, webhookPassword string
 	load                         string
+	generate                     int
 	exitWhenDone, fresh          bool
 	offsetUnit                   string
 	emulatorLatency              time.Duration
@@ -68,7 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.webhookUser, "webhook-user", "tagtog", "Basic auth user of the webhook")
 	fs.StringVar(&c.webhookPassword, "webhook-password", "webhook", "Basic auth password of the webhook")
 	fs.StringVar(&c.load, "load", "", "tagtog export folder to import, firing one created webhook per document")
-	fs.BoolVar(&c.exitWhenDone, "exit-when-done", false, "with -load: stop after the summary (exit 1 when any document failed)")
+	fs.IntVar(&c.generate, "generate", 0, "import this many generated news-like texts (each fires a created webhook)")
+	fs.BoolVar(&c.exitWhenDone, "exit-when-done", false, "with -load or -generate: stop after the summary (exit 1 when any document failed)")
 	fs.BoolVar(&c.fresh, "fresh", true, "start with an empty NATS store")
 	fs.StringVar(&c.offsetUnit, "offset-unit", "utf16", "offset unit of the emulator and the workers")
 	fs.DurationVar(&c.emulatorLatency, "emulator-latency", 0, "latency the emulator adds to every API call")
@@ -115,7 +117,7 @@ func (s *stack) run(ctx context.Context) (err error) {
 	}
 	s.banner()
 
-	if s.cfg.load != "" {
+	if s.cfg.load != "" || s.cfg.generate > 0 {
 		ok, err := s.bulk(ctx)
 		if err != nil {
 			return err
@@ -362,9 +364,16 @@ func (s *stack) banner() {
 // waits for the queue to empty and prints a summary. It reports whether every
 // document was annotated without failures.
 func (s *stack) bulk(ctx context.Context) (bool, error) {
-	n, err := s.emu.LoadExport(s.cfg.owner, s.cfg.project, s.cfg.load)
-	if err != nil {
-		return false, err
+	source := s.cfg.load
+	var (
+		n   int
+		err error
+	)
+	if s.cfg.load != "" {
+		n, err = s.emu.LoadExport(s.cfg.owner, s.cfg.project, s.cfg.load)
+		if err != nil {
+			return false, err
+		}
 	}
 	ids, err := s.emu.DocumentIDs(s.cfg.owner, s.cfg.project)
 	if err != nil {
@@ -378,11 +387,26 @@ func (s *stack) bulk(ctx context.Context) (bool, error) {
 		}
 		before[id] = metasOf(d.AnnJSON[emulator.Master])
 	}
-	fmt.Fprintf(s.out, "\nLoaded %d documents from %s; firing one created webhook per document…\n", n, s.cfg.load)
 	start := time.Now()
-	fired, err := s.emu.FireAll(ctx, s.cfg.owner, s.cfg.project)
-	if err != nil {
-		return false, err
+	fired := 0
+	if s.cfg.load != "" {
+		fmt.Fprintf(s.out, "\nLoaded %d documents from %s; firing one created webhook per document…\n", n, s.cfg.load)
+		if fired, err = s.emu.FireAll(ctx, s.cfg.owner, s.cfg.project); err != nil {
+			return false, err
+		}
+	}
+	if s.cfg.generate > 0 {
+		source = fmt.Sprintf("%d generated texts", s.cfg.generate)
+		fmt.Fprintf(s.out, "\nImporting %s (each import fires a created webhook)…\n", source)
+		for i := 0; i < s.cfg.generate; i++ {
+			id, err := s.emu.ImportText(s.cfg.owner, s.cfg.project, fmt.Sprintf("generated-%05d.txt", i), generatedText(i), emulator.SourceGUI)
+			if err != nil {
+				return false, err
+			}
+			ids = append(ids, id)
+			before[id] = "{}"
+			fired++
+		}
 	}
 
 	qc, err := queue.Connect(ctx, s.natsURL, "tagflow-devstack", queue.Config{}, nil)
@@ -408,7 +432,7 @@ func (s *stack) bulk(ctx context.Context) (bool, error) {
 		}
 	}
 	elapsed := time.Since(start)
-	return s.summary(ids, before, fired, st, elapsed), nil
+	return s.summary(source, ids, before, fired, st, elapsed), nil
 }
 
 func drained(st queue.Status) bool {
@@ -432,7 +456,7 @@ func metasOf(ann []byte) string {
 	return buf.String()
 }
 
-func (s *stack) summary(ids []string, before map[string]string, fired int, st queue.Status, elapsed time.Duration) bool {
+func (s *stack) summary(source string, ids []string, before map[string]string, fired int, st queue.Status, elapsed time.Duration) bool {
 	legend, _ := s.emu.Legend(s.cfg.owner, s.cfg.project)
 	var annotated, once, many, unpushed, labelsKept, withLabels, total int
 	perLabel := map[string]int{}
@@ -493,7 +517,7 @@ func (s *stack) summary(ids []string, before map[string]string, fired int, st qu
 	}
 	sort.Strings(labels)
 	w := s.out
-	fmt.Fprintf(w, "\nBulk upload summary (%s)\n", s.cfg.load)
+	fmt.Fprintf(w, "\nBulk upload summary (%s)\n", source)
 	fmt.Fprintf(w, "  documents            %d\n", len(ids))
 	fmt.Fprintf(w, "  webhooks             %d fired, %d accepted by ingest, %d failed, %d dropped\n", fired, es.Webhooks.Delivered, es.Webhooks.Failed, es.Webhooks.Dropped)
 	fmt.Fprintf(w, "  annotated            %d (pushed once %d, more than once %d, not pushed %d)\n", annotated, once, many, unpushed)
@@ -525,3 +549,23 @@ func prefixed(w io.Writer, name string) io.Writer {
 }
 
 var outMu sync.Mutex
+
+// Words for generated texts: every text names people, organisations and
+// amounts the builtin model knows.
+var (
+	genPeople = []string{"Daniel Schulman", "Mary Jones", "Tony Blair", "Angela Merkel", "Tim Cook", "Gordon Brown", "Jack Straw"}
+	genOrgs   = []string{"Paypal Holdings Inc", "Bank of England", "Goldman Sachs", "Microsoft Corp", "Acme Holdings Inc", "Vodafone Group"}
+	genMoney  = []string{"$2.7 million", "£1.2bn", "€300m", "$45 billion", "£600,000", "20 million euros"}
+)
+
+// generatedText returns the i-th generated news-like text.
+func generatedText(i int) string {
+	p := func(l []string, k int) string { return l[(i+k)%len(l)] }
+	return fmt.Sprintf("Markets report %d\n\n"+
+		"Shares of %s rose on Monday after %s said quarterly profits reached %s. "+
+		"Analysts at %s had expected less. %s, who spoke to reporters in London, "+
+		"said the company would spend %s on new offices next year.\n\n"+
+		"%s declined to comment on the deal, which is worth %s.",
+		i, p(genOrgs, 0), p(genPeople, 0), p(genMoney, 0), p(genOrgs, 1), p(genPeople, 0), p(genMoney, 1),
+		p(genOrgs, 2), p(genMoney, 2))
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/tagflow/tagflow/internal/config"
+	"github.com/tagflow/tagflow/internal/healthcheck"
 	"github.com/tagflow/tagflow/pkg/metrics"
 	"github.com/tagflow/tagflow/pkg/queue"
 	"github.com/tagflow/tagflow/pkg/webhook"
@@ -32,6 +33,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck.Main(ctx, os.Args[2:], os.Stderr))
+	}
 	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "ingest:", err)

@@ -22,8 +22,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tagflow/tagflow/internal/config"
 	"github.com/tagflow/tagflow/internal/healthcheck"
@@ -33,6 +31,7 @@ import (
 	"github.com/tagflow/tagflow/pkg/annotate/builtin"
 	"github.com/tagflow/tagflow/pkg/annotate/dictionary"
 	"github.com/tagflow/tagflow/pkg/annotate/httpmodel"
+	"github.com/tagflow/tagflow/pkg/metrics"
 	"github.com/tagflow/tagflow/pkg/pipeline"
 	"github.com/tagflow/tagflow/pkg/queue"
 	"github.com/tagflow/tagflow/pkg/retry"
@@ -153,8 +152,7 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := metrics.NewRegistry()
 	tt, err := tagtog.New(tagtog.Config{
 		BaseURL: s.tagtogURL, Username: s.tagtogUser, Password: s.tagtogPassword,
 		Retry:       retry.Policy{Budget: s.retryBudget},
@@ -268,7 +266,7 @@ func redactURL(s string) string { return queue.RedactURL(s) }
 // (NATS is connected and the stream exists).
 func opsHandler(reg *prometheus.Registry, qc *queue.Client) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /metrics", metrics.Handler(reg))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})

@@ -4,11 +4,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-)
 
-// latencyBuckets reach ten minutes: a document waiting behind a bulk upload or
-// a delayed retry takes minutes, not the default buckets' 10 seconds.
-var latencyBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+	"github.com/tagflow/tagflow/pkg/metrics"
+)
 
 // Metrics are the pipeline's Prometheus metrics. A nil *Metrics records nothing.
 type Metrics struct {
@@ -24,12 +22,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tagflow_stage_seconds",
 			Help:    "Time spent in each stage of handling one document.",
-			Buckets: latencyBuckets,
+			Buckets: metrics.LatencyBuckets,
 		}, []string{"stage"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tagflow_annotation_latency_seconds",
 			Help:    "Time from the webhook's arrival at ingest to tagtog confirming the push.",
-			Buckets: latencyBuckets,
+			Buckets: metrics.LatencyBuckets,
 		}),
 		entities: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tagflow_entities_total",
