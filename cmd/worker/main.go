@@ -59,6 +59,7 @@ type settings struct {
 	stream                                         string
 	replicas, maxDeliver, maxAckPending            int
 	ackWait, shutdownGrace, retryBudget            time.Duration
+	duplicateWindow                                time.Duration
 	tagtogTimeout, legendTTL                       time.Duration
 	logFormat, logLevel                            string
 }
@@ -85,6 +86,7 @@ func parse(args []string, lookup config.LookupFunc, stderr io.Writer) (*settings
 	metricsListen := config.String(fs, "metrics-listen", "TAGFLOW_METRICS_LISTEN", ":9091", "address of /metrics, /healthz and /readyz")
 	stream := config.String(fs, "stream", "TAGFLOW_STREAM", d.Stream, "JetStream event stream name")
 	replicas := config.Int(fs, "stream-replicas", "TAGFLOW_STREAM_REPLICAS", d.Replicas, "stream replicas (1 local, 3 in a cluster)")
+	dupWindow := config.Duration(fs, "duplicate-window", "TAGFLOW_DUPLICATE_WINDOW", d.DuplicateWindow, "JetStream deduplication window (keep it equal to ingest's: both create the stream)")
 	ackWait := config.Duration(fs, "ack-wait", "TAGFLOW_ACK_WAIT", d.AckWait, "time an event may stay unacknowledged before redelivery")
 	maxDeliver := config.Int(fs, "max-deliver", "TAGFLOW_MAX_DELIVER", d.MaxDeliver, "deliveries of one event before it is dead-lettered")
 	maxAckPending := config.Int(fs, "max-ack-pending", "TAGFLOW_MAX_ACK_PENDING", d.MaxAckPending, "unacknowledged events of the consumer, all processes together")
@@ -103,7 +105,7 @@ func parse(args []string, lookup config.LookupFunc, stderr io.Writer) (*settings
 		modelTimeout: *modelTimeout, labelMap: *labelMap, dictionary: *dict, dictionaryLabel: *dictLabel,
 		offsetUnit: *unit, member: *member, metricsListen: *metricsListen, stream: *stream,
 		replicas: *replicas, maxDeliver: *maxDeliver, maxAckPending: *maxAckPending,
-		ackWait: *ackWait, shutdownGrace: *grace, retryBudget: *budget,
+		ackWait: *ackWait, duplicateWindow: *dupWindow, shutdownGrace: *grace, retryBudget: *budget,
 		tagtogTimeout: *tagtogTimeout, legendTTL: *legendTTL, logFormat: *logFormat, logLevel: *logLevel,
 	}
 	if s.retryBudget >= s.ackWait {
@@ -165,7 +167,7 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 		return err
 	}
 	qcfg := queue.Config{
-		Stream: s.stream, Replicas: s.replicas, AckWait: s.ackWait,
+		Stream: s.stream, Replicas: s.replicas, AckWait: s.ackWait, DuplicateWindow: s.duplicateWindow,
 		MaxDeliver: s.maxDeliver, MaxAckPending: s.maxAckPending,
 	}
 	qc, err := queue.Connect(ctx, s.natsURL, "tagflow-worker", qcfg, log)
