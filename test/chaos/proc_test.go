@@ -24,13 +24,12 @@ type proc struct {
 	logPath string
 	done    chan struct{} // closed when the process has exited and its log is written
 
-	mu          sync.Mutex
-	metricsAddr string
+	mu   sync.Mutex
+	addr string // address logged on the started line (the worker's metrics, ingest's webhook)
 	started     chan struct{} // closed when the "started" log line was seen
 	err         error
 }
 
-var metricsAddrRe = regexp.MustCompile(`\bmetrics=(\S+)`)
 
 // workerConfig is the environment of one worker process.
 type workerConfig struct {
@@ -66,22 +65,50 @@ func (c workerConfig) env() []string {
 // startWorker starts a worker process and waits until it pulls events.
 func startWorker(tb testing.TB, name string, c workerConfig) *proc {
 	tb.Helper()
-	p := spawn(tb, name, bins.worker, c.env(), "worker started")
+	p := spawn(tb, name, bins.worker, c.env(), "worker started", "metrics")
+	p.waitStarted(tb)
+	return p
+}
+
+// startIngestProcess starts the ingest binary on a random port and returns
+// its webhook URL once it serves.
+func startIngestProcess(tb testing.TB, natsURL string, publishTimeout time.Duration) string {
+	tb.Helper()
+	env := []string{
+		"NATS_URL=" + natsURL,
+		"TAGFLOW_LISTEN=127.0.0.1:0",
+		"TAGFLOW_WEBHOOK_USER=" + hookUser,
+		"TAGFLOW_WEBHOOK_PASSWORD=" + hookPass,
+		"TAGFLOW_LOG_FORMAT=text",
+	}
+	if publishTimeout > 0 {
+		env = append(env, "TAGFLOW_PUBLISH_TIMEOUT="+publishTimeout.String())
+	}
+	p := spawn(tb, "ingest", bins.ingest, env, "ingest listening", "addr")
+	p.waitStarted(tb)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return "http://" + p.addr + "/webhook"
+}
+
+func (p *proc) waitStarted(tb testing.TB) {
+	tb.Helper()
 	select {
 	case <-p.started:
 	case <-p.done:
-		tb.Fatalf("%s exited before it started: %v\n%s", name, p.err, p.tail(40))
+		tb.Fatalf("%s exited before it started: %v\n%s", p.name, p.err, p.tail(40))
 	case <-time.After(60 * time.Second):
-		tb.Fatalf("%s did not start within 60s\n%s", name, p.tail(40))
+		tb.Fatalf("%s did not start within 60s\n%s", p.name, p.tail(40))
 	}
-	return p
 }
 
 // spawn starts path with env added to this process's environment. Its
 // stderr and stdout go to a log file in the test's temporary folder; the
-// first line containing startedMsg closes p.started.
-func spawn(tb testing.TB, name, path string, env []string, startedMsg string) *proc {
+// first line containing startedMsg closes p.started, and its addrKey=
+// value becomes p.addr.
+func spawn(tb testing.TB, name, path string, env []string, startedMsg, addrKey string) *proc {
 	tb.Helper()
+	addrRe := regexp.MustCompile(`\b` + regexp.QuoteMeta(addrKey) + `=(\S+)`)
 	logPath := filepath.Join(tb.TempDir(), name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -107,9 +134,9 @@ func spawn(tb testing.TB, name, path string, env []string, startedMsg string) *p
 			fmt.Fprintln(f, line)
 			if !seen && strings.Contains(line, startedMsg) {
 				seen = true
-				if m := metricsAddrRe.FindStringSubmatch(line); m != nil {
+				if m := addrRe.FindStringSubmatch(line); m != nil {
 					p.mu.Lock()
-					p.metricsAddr = m[1]
+					p.addr = m[1]
 					p.mu.Unlock()
 				}
 				close(p.started)
@@ -180,7 +207,7 @@ func (p *proc) tail(n int) string {
 func (p *proc) scrape(tb testing.TB) map[string]float64 {
 	tb.Helper()
 	p.mu.Lock()
-	addr := p.metricsAddr
+	addr := p.addr
 	p.mu.Unlock()
 	if addr == "" {
 		tb.Fatalf("%s: metrics address unknown", p.name)

@@ -400,11 +400,15 @@ func startInprocWorker(tb testing.TB, n *natsSide, tagtogURL string, o inprocOpt
 
 // --- ingest ----------------------------------------------------------------
 
-// startIngest serves the webhook handler publishing to JetStream, as
-// cmd/ingest wires it, and returns the webhook URL. publishTimeout bounds
-// one publish including its PubAck (0: the queue's default).
-func startIngest(tb testing.TB, natsURL string, publishTimeout time.Duration) string {
+// startIngest starts ingest and returns its webhook URL: the ingest binary
+// when TestMain built it, else the webhook handler publishing to JetStream
+// in this process, as cmd/ingest wires it. publishTimeout bounds one
+// publish including its PubAck (0: the default).
+func startIngest(tb testing.TB, natsURL string, publishTimeout time.Duration) (url, kind string) {
 	tb.Helper()
+	if bins.ingest != "" {
+		return startIngestProcess(tb, natsURL, publishTimeout), "process"
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	qc, err := queue.Connect(ctx, natsURL, "chaos-ingest", queue.Config{PublishTimeout: publishTimeout}, nil)
@@ -422,7 +426,7 @@ func startIngest(tb testing.TB, natsURL string, publishTimeout time.Duration) st
 	mux.Handle("/webhook", h)
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(func() { srv.Close(); qc.Close() })
-	return srv.URL + "/webhook"
+	return srv.URL + "/webhook", "in-process"
 }
 
 // hookResult is the answer to one webhook delivery.
