@@ -111,6 +111,17 @@ func parse(args []string, lookup config.LookupFunc, stderr io.Writer) (*settings
 	if s.retryBudget >= s.ackWait {
 		return nil, fmt.Errorf("retry-budget (%s) must be below ack-wait (%s)", s.retryBudget, s.ackWait)
 	}
+	if _, err := anndoc.ParseUnit(s.offsetUnit); err != nil {
+		return nil, fmt.Errorf("offset-unit: %w", err)
+	}
+	if _, err := annotate.ParseMapping(s.labelMap); err != nil {
+		return nil, fmt.Errorf("label-map: %w", err)
+	}
+	switch strings.ToLower(s.annotator) {
+	case "builtin", "http", "dictionary":
+	default:
+		return nil, fmt.Errorf("annotator %q: want builtin, http or dictionary", s.annotator)
+	}
 	if s.concurrency < 1 {
 		return nil, fmt.Errorf("concurrency must be at least 1, not %d", s.concurrency)
 	}
