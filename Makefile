@@ -5,7 +5,7 @@ CMDS    := ingest worker tagtog-emulator tagflowctl devstack
 EXPORT  ?= ../shared/data/tagtog-export
 FUZZTIME ?= 10s
 
-.PHONY: all build run run-export test test-short fuzz fuzz-short lint vet bench chaos check-deploy up down clean
+.PHONY: all build run run-export test fuzz fuzz-short lint vet deploy-static bench bench-quick chaos check-deploy check-deploy-static browser up up-real down images clean
 
 all: build
 
@@ -21,10 +21,60 @@ run: build
 run-export: build
 	$(BIN)/devstack -bin $(BIN) -load $(EXPORT) -exit-when-done
 
-## test: what CI runs.
+## test: what CI runs: vet, the race-enabled test suite (with the short fault
+## suite), every fuzz target briefly and the static deployment checks.
 test: vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) fuzz-short FUZZTIME=3s
+	$(MAKE) deploy-static
+
+## deploy-static: compose, dashboards, PromQL and kustomize checks (a module of their own).
+deploy-static:
+	cd test/deploy && $(GO) test -count=1 ./...
+
+## check-deploy-static: deploy-static plus promtool (installs Debian's prometheus if missing).
+check-deploy-static:
+	scripts/check-deploy.sh
+
+## check-deploy: start the local stack with traffic, let a real Prometheus scrape it and
+## evaluate every dashboard and alert expression against it.
+check-deploy: build
+	@set -e; mkdir -p .run; \
+	$(BIN)/devstack -bin $(BIN) -generate 300 -workers 2 > .run/check-deploy.log 2>&1 & pid=$$!; \
+	trap 'kill -INT $$pid 2>/dev/null; wait $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 1 120); do grep -q "Running since" .run/check-deploy.log && break; sleep 1; done; \
+	TAGFLOW_LIVE=1 scripts/check-deploy.sh
+
+## chaos: the full fault suite (worker SIGKILL, NATS restart, injected tagtog faults, poison
+## documents, slow pushes); figures in RELIABILITY.md. CI runs its short version in `test`.
+chaos:
+	TAGFLOW_CHAOS=1 $(GO) test -count=1 -v -timeout 30m ./test/chaos
+
+## bench: ingest vs raw JetStream, the builtin annotator, end to end with 1/2/4 workers.
+bench: build
+	$(GO) run ./cmd/tagflow-bench -bin $(BIN) -export $(EXPORT) -out bench/results
+
+bench-quick: build
+	$(GO) run ./cmd/tagflow-bench -bin $(BIN) -quick -out $$(mktemp -d)
+
+## browser: the emulator's web page in headless Chromium (installs it if missing).
+browser:
+	scripts/browser-test.sh
+
+## up: the full stack in Docker (NATS, exporter, ingest, workers, emulator, Prometheus, Grafana).
+up:
+	docker compose up -d --build
+
+up-real:
+	docker compose -f docker-compose.yml -f deployments/compose/real-tagtog.yml up -d --build
+
+down:
+	docker compose down
+
+images:
+	for t in ingest worker tagtog-emulator tagflowctl; do \
+	  docker build -f deployments/docker/Dockerfile --target $$t -t tagflow/$$t:$${TAGFLOW_VERSION:-dev} . || exit 1; \
+	done
 
 vet:
 	$(GO) vet ./...
