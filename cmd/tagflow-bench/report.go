@@ -89,6 +89,9 @@ func describeMachine() machine {
 func commandLine() string {
 	parts := make([]string, len(os.Args))
 	for i, a := range os.Args {
+		if i == 0 {
+			a = filepath.Base(a) // not go run's temporary path
+		}
 		if a == "" || strings.ContainsAny(a, " \t'\"$") {
 			a = strconv.Quote(a)
 		}
