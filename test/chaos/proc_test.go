@@ -24,12 +24,11 @@ type proc struct {
 	logPath string
 	done    chan struct{} // closed when the process has exited and its log is written
 
-	mu   sync.Mutex
-	addr string // address logged on the started line (the worker's metrics, ingest's webhook)
-	started     chan struct{} // closed when the "started" log line was seen
-	err         error
+	mu      sync.Mutex
+	addr    string        // address logged on the started line (the worker's metrics, ingest's webhook)
+	started chan struct{} // closed when the "started" log line was seen
+	err     error
 }
-
 
 // workerConfig is the environment of one worker process.
 type workerConfig struct {
