@@ -110,6 +110,7 @@ type scratch struct {
 	toks   []token
 	cands  []cand
 	chosen []cand
+	cl     []uint32
 }
 
 // cand is a candidate entity over tokens [a, b); b is exclusive. end is the
@@ -125,9 +126,19 @@ func (m *Model) annotateText(sc *scratch, text string) []annotate.Span {
 	sc.starts = sentenceStarts(m.punkt, text, sc.starts[:0])
 	sc.toks = tokenize(text, sc.starts, sc.toks[:0])
 	r := recognizer{text: text, toks: sc.toks, cands: sc.cands[:0]}
-	r.run()
+	if uncased(sc.toks) {
+		r.text, r.lower, r.cl = asciiLower(text), true, sc.cl[:0]
+		r.runLower()
+		sc.cl = r.cl
+	} else {
+		r.run()
+	}
 	sc.chosen = resolve(r.cands, sc.chosen[:0])
-	sc.chosen = r.coref(sc.chosen)
+	if r.lower {
+		sc.chosen = r.corefLower(sc.chosen)
+	} else {
+		sc.chosen = r.coref(sc.chosen)
+	}
 	sc.cands = r.cands
 	var spans []annotate.Span
 	for _, c := range sc.chosen {

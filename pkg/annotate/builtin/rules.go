@@ -77,9 +77,11 @@ func less(x, y gazEntry) bool {
 
 // recognizer applies the rules to the tokens of one text.
 type recognizer struct {
-	text  string
+	text  string // in lower-case mode, the text in ASCII lower case
 	toks  []token
 	cands []cand
+	lower bool     // the text's casing is uninformative: see lower.go
+	cl    []uint32 // word classes of the tokens, lower-case mode only
 }
 
 func (r *recognizer) word(i int) string { return r.text[r.toks[i].s:r.toks[i].e] }
@@ -169,6 +171,12 @@ func (r *recognizer) isFirstName(w string) bool {
 // "1.2bn") and returns the token after it.
 func (r *recognizer) amount(i int) int {
 	j := i + 1
+	if r.lower && r.toks[i].e-r.toks[i].s <= 3 {
+		// thousands separated by a space where a comma was stripped: "£535 000"
+		for r.same(j) && r.toks[j].kind == kNum && r.toks[j].e-r.toks[j].s == 3 && r.toks[j].s == r.toks[j-1].e+1 && r.text[r.toks[j-1].e] == ' ' && !strings.ContainsAny(r.word(j-1), ".,") {
+			j++
+		}
+	}
 	if r.attached(j) && r.toks[j].kind == kWord && setAttachedMag[r.word(j)] {
 		return j + 1
 	}
@@ -206,7 +214,7 @@ func (r *recognizer) number(i int) {
 		case r.toks[j].kind == kWord && (setCurrencyWord[w] || setCurrencyCode[w]):
 			r.add(i, j+1, LabelMoney, scoreMoney)
 			return
-		case r.toks[j].kind == kWord && w == "US" && r.same(j+1) && setCurrencyWord[r.word(j+1)]:
+		case r.toks[j].kind == kWord && (w == "US" || r.lower && w == "us") && r.same(j+1) && setCurrencyWord[r.word(j+1)]:
 			r.add(i, j+2, LabelMoney, scoreMoney)
 			return
 		case w == "%" && j == i+1:
@@ -463,6 +471,14 @@ func (r *recognizer) coref(chosen []cand) []cand {
 	if surnames == nil {
 		return chosen
 	}
+	return r.addMentions(chosen, func(i int) bool {
+		return r.capWord(i) && surnames[r.word(i)] && !(i > 0 && r.same(i) && r.capWord(i-1) && r.toks[i-1].flags&fSent == 0) && !(r.same(i+1) && r.capWord(i+1))
+	}, scoreCoref)
+}
+
+// addMentions appends a one-token PERSON for every token not covered by a
+// chosen entity for which mention is true, keeping chosen sorted.
+func (r *recognizer) addMentions(chosen []cand, mention func(i int) bool, score float64) []cand {
 	n := len(chosen)
 	ci := 0
 	for i := range r.toks {
@@ -472,8 +488,8 @@ func (r *recognizer) coref(chosen []cand) []cand {
 		if ci < n && chosen[ci].a <= i {
 			continue // covered
 		}
-		if r.capWord(i) && surnames[r.word(i)] && !(i > 0 && r.same(i) && r.capWord(i-1) && r.toks[i-1].flags&fSent == 0) && !(r.same(i+1) && r.capWord(i+1)) {
-			chosen = append(chosen, cand{a: i, b: i + 1, end: r.toks[i].e, label: LabelPerson, score: scoreCoref})
+		if mention(i) {
+			chosen = append(chosen, cand{a: i, b: i + 1, end: r.toks[i].e, label: LabelPerson, score: score})
 		}
 	}
 	if len(chosen) > n {
