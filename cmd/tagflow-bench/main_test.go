@@ -78,7 +78,7 @@ func TestBuildTableTargets(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"c=16 ratio ingest/raw": "0.70 yes",
+		"c=16 ratio ingest/raw":                       "0.70 yes",
 		"scaling 1 -> 4 workers (fraction of linear)": "0.75 NO",
 	}
 	for m, w := range want {
