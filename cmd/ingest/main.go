@@ -37,9 +37,10 @@ func main() {
 		os.Exit(healthcheck.Main(ctx, os.Args[2:], os.Stderr))
 	}
 	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "ingest:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
 		}
+		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
 }
