@@ -4,7 +4,7 @@ package builtin
 // of the SUBTLEX-US corpus of film subtitles and the 4,000 most frequent of
 // English Wikipedia, both kept only where SUBTLEX-US spells the word in lower
 // case most of the time. Names are capitalised there, so "brown" or "bill" are
-// absent while "said" or "straw" are present. In lower-case text a word on
+// absent while "said" or "jobs" are present. In lower-case text a word on
 // this list is taken for an ordinary word, not a name, unless a lexicon of
 // names says otherwise.
 const commonWords = `

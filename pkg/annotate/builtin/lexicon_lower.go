@@ -51,7 +51,7 @@ const lowerSurnameCues = `said says told added insisted argued warned admitted d
 believed wrote stated explained announced urged called s`
 
 // lowerPeople are well-known people of the news: politicians, business
-// leaders, sports and show people.
+// leaders, sports and show people, separated by "|" or line breaks.
 const lowerPeople = `
 tony blair|gordon brown|jack straw|david blunkett|charles clarke|john prescott|alan milburn|peter mandelson
 alastair campbell|geoff hoon|john reid|patricia hewitt|tessa jowell|ruth kelly|margaret beckett|hilary benn
@@ -114,13 +114,14 @@ tyson botham boycott schumacher coulthard alonso mccartney jagger minogue spielb
 dicaprio kidman jolie pitt cruise gervais cowell woodward sullivan
 `
 
-// lowerOrgs are organisations named in lower-case news text.
+// lowerOrgs are organisations named in lower-case news text, separated by
+// "|" or line breaks.
 const lowerOrgs = `
 bbc|itv|channel 4|channel five|bskyb|sky news|sky sports|sky one|cnn|nbc|cbs|abc news|fox news|mtv|hbo
 reuters|associated press|bloomberg|ofcom|ofgem|ofwat|ofsted|financial times|wall street journal
 new york times|daily mail|daily telegraph|sunday times
 labour|labour party|conservatives|conservative party|tories|tory party|lib dems|liberal democrats
-ukip|uk independence party|snp|scottish national party|plaid cymru|sinn fein|dup|green party|bnp|veritas
+lib dem|ukip|uk independence party|snp|scottish national party|plaid cymru|sinn fein|dup|green party|bnp|veritas
 republicans|democrats|republican party|democratic party
 home office|foreign office|treasury|downing street|cabinet office|ministry of defence|department of health
 department of trade and industry|dti|department for education|department for work and pensions

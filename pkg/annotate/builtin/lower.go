@@ -52,17 +52,22 @@ func lowerGazetteer() map[string]string {
 		}
 		g[l] = label
 	}
-	for _, name := range strings.Split(lowerPeople, "|") {
+	for _, name := range splitNames(lowerPeople) {
 		if name = strings.Join(strings.Fields(name), " "); name != "" {
 			g[name] = LabelPerson
 		}
 	}
-	for _, name := range strings.Split(lowerOrgs, "|") {
+	for _, name := range splitNames(lowerOrgs) {
 		if name = strings.Join(strings.Fields(name), " "); name != "" {
 			g[name] = LabelOrg
 		}
 	}
 	return g
+}
+
+// splitNames splits a list of names separated by "|" or line breaks.
+func splitNames(list string) []string {
+	return strings.FieldsFunc(list, func(r rune) bool { return r == '|' || r == '\n' })
 }
 
 func buildLowClass() map[string]uint32 {
