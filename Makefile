@@ -4,6 +4,7 @@ BIN     := bin
 CMDS    := ingest worker tagtog-emulator tagflowctl devstack
 EXPORT  ?= ../shared/data/tagtog-export
 FUZZTIME ?= 10s
+BENCHFLAGS ?=
 
 .PHONY: all build run run-export test fuzz fuzz-short lint vet deploy-static bench bench-quick chaos check-deploy check-deploy-static browser up up-real down images clean
 
@@ -52,7 +53,7 @@ chaos:
 
 ## bench: ingest vs raw JetStream, the builtin annotator, end to end with 1/2/4 workers.
 bench: build
-	$(GO) run ./cmd/tagflow-bench -bin $(BIN) -export $(EXPORT) -out bench/results
+	$(GO) run ./cmd/tagflow-bench -bin $(BIN) -export $(EXPORT) -out bench/results $(BENCHFLAGS)
 
 bench-quick: build
 	$(GO) run ./cmd/tagflow-bench -bin $(BIN) -quick -out $$(mktemp -d)
