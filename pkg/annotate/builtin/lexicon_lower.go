@@ -145,7 +145,7 @@ motorola|samsung|sony|nintendo|sega|electronic arts|vodafone|o2|t-mobile|bt|ntl|
 amazon|paypal|skype|lenovo|siemens|philips|toshiba|hitachi|fujitsu|panasonic|canon|kodak|xerox|symantec
 mcafee|mozilla|netscape|realnetworks|macromedia|adobe|sap|tivo|research in motion|palmone|psion|napster
 kazaa|grokster|emi|bmg|sony bmg|warner music|universal music|warner bros|time warner|disney|pixar
-dreamworks|miramax|freddie mac|fannie mae|virgin blue|streamcast|riaa|bpi|mpaa|apple computer|microsoft corp|bp|shell|royal dutch shell|exxonmobil
+franz ferdinand|kaiser chiefs|razorlight|dreamworks|miramax|freddie mac|fannie mae|virgin blue|streamcast|riaa|bpi|mpaa|apple computer|microsoft corp|bp|shell|royal dutch shell|exxonmobil
 exxon|chevron|yukos|gazprom|rosneft|enron|worldcom|parmalat|ahold|boeing|airbus|eads|bae systems
 rolls-royce|british airways|easyjet|ryanair|virgin|virgin atlantic|virgin radio|virgin mobile|lufthansa
 air france|klm|alitalia|united airlines|delta air lines|qantas|gm|general motors|ford|fiat|toyota|honda
@@ -160,7 +160,7 @@ new york stock exchange|nasdaq|dow jones|standard & poor s|moody s|ftse|glazer f
 
 // lowerLabourNonOrg follow "labour" where it is the ordinary word.
 const lowerLabourNonOrg = `market markets costs cost force forces shortage shortages laws law relations
-camp camps day disputes dispute unions union rights standards`
+camp camps day disputes dispute unions union rights standards unrest`
 
 // lowerOrgOfDomains are the common words that may name the domain of a
 // ministry or department ("ministry of defence").
