@@ -60,6 +60,7 @@ bench-quick: build
 
 ## browser: the emulator's web page in headless Chromium (installs it if missing).
 browser:
+	cd test/browser && $(GO) vet ./...
 	scripts/browser-test.sh
 
 ## up: the full stack in Docker (NATS, exporter, ingest, workers, emulator, Prometheus, Grafana).
