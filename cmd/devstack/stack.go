@@ -519,7 +519,7 @@ func (s *stack) summary(source string, ids []string, before map[string]string, f
 	w := s.out
 	fmt.Fprintf(w, "\nBulk upload summary (%s)\n", source)
 	fmt.Fprintf(w, "  documents            %d\n", len(ids))
-	fmt.Fprintf(w, "  webhooks             %d fired, %d accepted by ingest, %d failed, %d dropped\n", fired, es.Webhooks.Delivered, es.Webhooks.Failed, es.Webhooks.Dropped)
+	fmt.Fprintf(w, "  webhooks             %d created fired; deliveries accepted by ingest %d (created + updated from the pushes), failed %d, dropped %d\n", fired, es.Webhooks.Delivered, es.Webhooks.Failed, es.Webhooks.Dropped)
 	fmt.Fprintf(w, "  annotated            %d (pushed once %d, more than once %d, not pushed %d)\n", annotated, once, many, unpushed)
 	fmt.Fprintf(w, "  entities             %d", total)
 	for _, l := range labels {
