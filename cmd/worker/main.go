@@ -31,6 +31,7 @@ import (
 	"github.com/tagflow/tagflow/pkg/annotate/builtin"
 	"github.com/tagflow/tagflow/pkg/annotate/dictionary"
 	"github.com/tagflow/tagflow/pkg/annotate/httpmodel"
+	"github.com/tagflow/tagflow/pkg/export"
 	"github.com/tagflow/tagflow/pkg/metrics"
 	"github.com/tagflow/tagflow/pkg/pipeline"
 	"github.com/tagflow/tagflow/pkg/queue"
@@ -62,6 +63,8 @@ type settings struct {
 	duplicateWindow                                time.Duration
 	tagtogTimeout, legendTTL                       time.Duration
 	logFormat, logLevel                            string
+	exportDir                                      string
+	exportAPISaves                                 bool
 }
 
 func parse(args []string, lookup config.LookupFunc, stderr io.Writer) (*settings, error) {
@@ -94,6 +97,8 @@ func parse(args []string, lookup config.LookupFunc, stderr io.Writer) (*settings
 	budget := config.Duration(fs, "retry-budget", "TAGFLOW_RETRY_BUDGET", 20*time.Second, "in-process retry budget of one tagtog call (below ack-wait)")
 	tagtogTimeout := config.Duration(fs, "tagtog-timeout", "TAGFLOW_TAGTOG_TIMEOUT", tagtog.DefaultTimeout, "timeout of one tagtog request")
 	legendTTL := config.Duration(fs, "legend-ttl", "TAGFLOW_LEGEND_TTL", pipeline.DefaultLegendTTL, "how long a project's legend is cached")
+	exportDir := config.String(fs, "export-dir", "TAGFLOW_EXPORT_DIR", "", "when set, also run the exporter: documents people save are appended to <dir>/<owner>/<project>.jsonl")
+	exportAPI := config.Bool(fs, "export-api-saves", "TAGFLOW_EXPORT_API_SAVES", false, "exporter: also export saves made through the API (tagflow's own pushes among them)")
 	logFormat := config.String(fs, "log-format", "TAGFLOW_LOG_FORMAT", "json", "log format: json or text")
 	logLevel := config.String(fs, "log-level", "TAGFLOW_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := config.Parse(fs, args, lookup); err != nil {
@@ -107,6 +112,7 @@ func parse(args []string, lookup config.LookupFunc, stderr io.Writer) (*settings
 		replicas: *replicas, maxDeliver: *maxDeliver, maxAckPending: *maxAckPending,
 		ackWait: *ackWait, duplicateWindow: *dupWindow, shutdownGrace: *grace, retryBudget: *budget,
 		tagtogTimeout: *tagtogTimeout, legendTTL: *legendTTL, logFormat: *logFormat, logLevel: *logLevel,
+		exportDir: *exportDir, exportAPISaves: *exportAPI,
 	}
 	if s.retryBudget >= s.ackWait {
 		return nil, fmt.Errorf("retry-budget (%s) must be below ack-wait (%s)", s.retryBudget, s.ackWait)
@@ -198,7 +204,21 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 	if err := qc.EnsureConsumer(ctx, queue.Annotator); err != nil {
 		return err
 	}
-	reg.MustRegister(queue.NewStatsCollector(qc, log, queue.Annotator))
+	kinds := []queue.Kind{queue.Annotator}
+	var exporter *export.Exporter
+	if s.exportDir != "" {
+		store, err := export.Open(s.exportDir)
+		if err != nil {
+			return err
+		}
+		if err := qc.EnsureConsumer(ctx, queue.Exporter); err != nil {
+			return err
+		}
+		exporter = export.NewExporter(tt, store)
+		exporter.IncludeAPI = s.exportAPISaves
+		kinds = append(kinds, queue.Exporter)
+	}
+	reg.MustRegister(queue.NewStatsCollector(qc, log, kinds...))
 	qm := queue.NewMetrics(reg)
 	consumer, err := queue.NewConsumer(qc, queue.Annotator, queue.ConsumerOptions{
 		Concurrency: s.concurrency, ShutdownGrace: s.shutdownGrace, Metrics: qm, Logger: log,
@@ -230,7 +250,20 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 		started(ln.Addr().String())
 	}
 
-	runErr := consumer.Run(ctx, p.Handle)
+	var runErr error
+	if exporter == nil {
+		runErr = consumer.Run(ctx, p.Handle)
+	} else {
+		xc, err := queue.NewConsumer(qc, queue.Exporter, queue.ConsumerOptions{
+			Concurrency: 2, ShutdownGrace: s.shutdownGrace, Metrics: qm, Logger: log,
+		})
+		if err != nil {
+			return err
+		}
+		xerr := make(chan error, 1)
+		go func() { xerr <- xc.Run(ctx, exporter.Handle) }()
+		runErr = errors.Join(consumer.Run(ctx, p.Handle), <-xerr)
+	}
 
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

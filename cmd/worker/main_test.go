@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +55,7 @@ func TestRunAnnotatesAnEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	exportDir := t.TempDir()
 	env := map[string]string{
 		"NATS_URL":               ns.ClientURL(),
 		"TAGTOG_URL":             srv.URL,
@@ -61,6 +64,7 @@ func TestRunAnnotatesAnEvent(t *testing.T) {
 		"TAGFLOW_CONCURRENCY":    "2",
 		"TAGFLOW_METRICS_LISTEN": "127.0.0.1:0",
 		"TAGFLOW_LOG_LEVEL":      "debug",
+		"TAGFLOW_EXPORT_DIR":     exportDir,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -110,6 +114,27 @@ func TestRunAnnotatesAnEvent(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// A person saves the document: the exporter appends it to the store.
+	if _, err := queue.NewPublisher(qc).Publish(ctx, event.New(time.Now(), "acme", "news", id, "", event.StatusUpdated, event.SourceGUI)); err != nil {
+		t.Fatal(err)
+	}
+	exported := filepath.Join(exportDir, "acme", "news.jsonl")
+	for {
+		b, _ := os.ReadFile(exported)
+		if n := strings.Count(string(b), "\n"); n == 1 {
+			if !strings.Contains(string(b), `"text":"Daniel Schulman"`) {
+				t.Errorf("exported record lacks the annotations: %s", b)
+			}
+			break
+		} else if n > 1 {
+			t.Fatalf("%d exported lines, want 1", n)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing exported to %s; logs:\n%s", exported, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
 	resp, err = http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +146,7 @@ func TestRunAnnotatesAnEvent(t *testing.T) {
 		`tagflow_events_processed_total{consumer="annotator",outcome="annotated"} 1`,
 		`tagflow_entities_total{label="PERSON"} 1`,
 		`tagflow_annotation_latency_seconds_count 1`,
+		`tagflow_events_processed_total{consumer="exporter",outcome="annotated"} 1`,
 	} {
 		if !strings.Contains(body.String(), want) {
 			t.Errorf("/metrics lacks %q", want)
