@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -175,12 +176,20 @@ func (e *Envelope) MsgID() string {
 	if e.Status != StatusCreated {
 		return "u:" + e.ID
 	}
-	h := sha256.New()
-	for _, s := range []string{e.Owner, e.Project, e.MemberOrMaster(), e.DocID} {
+	var buf [256]byte
+	b := buf[:0]
+	for _, s := range [...]string{e.Owner, e.Project, e.MemberOrMaster(), e.DocID} {
 		// Length-prefix each field so that ("a/b","c") and ("a","b/c") differ.
-		fmt.Fprintf(h, "%d:%s|", len(s), s)
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, '|')
 	}
-	return "c:" + hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	var out [2 + 2*sha256.Size]byte
+	out[0], out[1] = 'c', ':'
+	hex.Encode(out[2:], sum[:])
+	return string(out[:])
 }
 
 // Marshal encodes e as JSON.

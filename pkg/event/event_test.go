@@ -204,3 +204,38 @@ func TestNewNormalisesMember(t *testing.T) {
 		t.Fatal("zero member is not master")
 	}
 }
+
+// TestMsgIDPinned pins created-event MsgIDs: they are deduplication keys
+// stored in JetStream, so their value must never change between releases.
+func TestMsgIDPinned(t *testing.T) {
+	tests := []struct {
+		name string
+		e    Envelope
+		want string
+	}{
+		{"plain", Envelope{Owner: "acme", Project: "ner", DocID: "doc1", Status: StatusCreated},
+			"c:2eb3bff411881822e718eaa1539a301a84c05d013dcbcc70e6cce63510cc27b8"},
+		{"member", Envelope{Owner: "acme", Project: "ner", DocID: "aQm3xT0bV1.kLp9sR_2wYz7uHcE4-memo.txt", Member: "alice", Status: StatusCreated},
+			"c:4cd80e19e8c66c99e4ebe0b8bcaa2691eb7312ef776f3e0267a2698f7b64aae1"},
+		{"empty fields", Envelope{Status: StatusCreated},
+			"c:6a2e26bfee3a54f9967389bd03724b0f6a43ee3fa43dc3fb1fb110061c749b91"},
+		{"separators and unicode", Envelope{Owner: "é/😀|1:", Project: "p|q", DocID: "3:x|", Member: "m", Status: StatusCreated},
+			"c:f08ea2e3b86b423ed045245b499c83a3a1e102692266fc2d8196dfda3bd9acba"},
+		{"updated", Envelope{ID: "01HX", Owner: "acme", Project: "ner", DocID: "doc1", Status: StatusUpdated}, "u:01HX"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.e.MsgID(); got != tt.want {
+				t.Errorf("MsgID() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkMsgID(b *testing.B) {
+	e := Envelope{Owner: "acme", Project: "ner-demo", DocID: "aQm3xT0bV1.kLp9sR_2wYz7uHcE4-memo.txt", Status: StatusCreated}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = e.MsgID()
+	}
+}
