@@ -75,7 +75,7 @@ mark{padding:0 .1em;border-radius:.2em} .legend span{margin-right:1em;padding:0 
 
 {{define "doc"}}{{template "head" .ID}}
 <h1>{{.Filename}}</h1>
-<p><small>{{.Owner}}/{{.Project}} · {{.ID}} · member {{.Member}}{{if .Fallback}} (no own version: showing master){{end}} · {{.Pushes}} pushes, {{.Updates}} saves</small></p>
+<p><small>{{.Owner}}/{{.Project}} · {{.ID}} · member {{.Member}}{{if .Fallback}} (no own version: showing master){{end}} · pushes {{.Pushes}}, saves in the editor {{.Saves}}</small></p>
 <p class="legend">{{range .Legend}}<span style="background:{{.Color}}">{{.ID}} {{.Name}}</span>{{end}}</p>
 {{range .Parts}}<p><small>{{.ID}}</small></p><pre class="part">{{.HTML}}</pre>{{end}}
 {{with .Problem}}<p class="err">{{.}}</p>{{end}}
@@ -223,7 +223,7 @@ func (s *Server) renderDoc(w http.ResponseWriter, r *http.Request, p *project, i
 	data := struct {
 		Owner, Project, ID, Filename, Member string
 		Fallback                             bool
-		Pushes, Updates                      int
+		Pushes, Saves                        int
 		Legend                               []legendRow
 		Parts                                []partView
 		AnnJSON, Problem, Raw                string
@@ -233,7 +233,7 @@ func (s *Server) renderDoc(w http.ResponseWriter, r *http.Request, p *project, i
 		Raw: "/-api/documents/v1?" + url.Values{"owner": {p.owner}, "project": {p.name}, "ids": {d.id}, "member": {member}}.Encode(),
 	}
 	p.mu.RLock()
-	data.Pushes, data.Updates = d.pushes, d.updates
+	data.Pushes, data.Saves = d.pushes, d.updates-d.pushes
 	p.mu.RUnlock()
 	ids := make([]string, 0, len(legend))
 	for k := range legend {

@@ -52,7 +52,7 @@ func TestWebPage(t *testing.T) {
 	wantCode(t, r, 200)
 	for _, want := range []string{
 		`<mark style="background:#ffd54f" title="e_1 PERSON">Jane Doe</mark> joined <mark style="background:#81d4fa" title="e_2 ORG">Acme &amp; Co</mark> in Berlin.`,
-		`1 saves`,
+		`pushes 0, saves in the editor 1`,
 	} {
 		if !strings.Contains(r.body, want) {
 			t.Fatalf("document page lacks %q:\n%s", want, r.body)

@@ -175,7 +175,7 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	ctx := newBrowser(t, bin)
 
 	// The index page: one project, selected, with no documents yet.
-	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(s.emuURL+"/"))
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(s.EmuURL+"/"))
 	if err != nil {
 		t.Fatalf("open index: %v", err)
 	}
@@ -213,7 +213,7 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	if u.Path != "/-emulator/ui/doc" || !strings.HasSuffix(id, "-pypl-insider.txt") {
 		t.Fatalf("after upload the browser is at %s, want the new document's page", loc)
 	}
-	d, err := s.emu.Document(owner, project, id)
+	d, err := s.Emu.Document(owner, project, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,10 +222,10 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	}
 
 	// The GUI import fired a created webhook; the worker annotates and pushes.
-	s.waitPushes(t, id, 1)
+	s.WaitPushes(t, id, 1)
 
 	// Open the document from the list.
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.emuURL+"/")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.EmuURL+"/")); err != nil {
 		t.Fatalf("open index: %v", err)
 	}
 	row, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("table tr td"), td => td.textContent)`))
@@ -250,7 +250,7 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := id + " · member master · 1 pushes, 1 saves"; !strings.HasSuffix(info, want) {
+	if want := id + " · member master · pushes 1, saves in the editor 0"; !strings.HasSuffix(info, want) {
 		t.Errorf("document info %q, want it to end in %q", info, want)
 	}
 	checkHighlights(t, ctx, want)
@@ -263,13 +263,12 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	if resp.Status != http.StatusOK {
 		t.Fatalf("save landed on a %d page", resp.Status)
 	}
-	// The page counts as "saves" the document's updates: the worker's push
-	// and this save.
+	// The page counts the worker's push and this save apart.
 	info, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1 + p small")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := " · 1 pushes, 2 saves"; !strings.HasSuffix(info, want) {
+	if want := " · pushes 1, saves in the editor 1"; !strings.HasSuffix(info, want) {
 		t.Errorf("document info %q, want it to end in %q", info, want)
 	}
 	checkHighlights(t, ctx, want)
@@ -290,13 +289,13 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", shot)
 
-	if n := s.emu.Stats().GUISaves; n != 1 {
+	if n := s.Emu.Stats().GUISaves; n != 1 {
 		t.Errorf("GUI saves %d, want 1", n)
 	}
 	// Three webhooks: the upload (created, GUI), the worker's push
 	// (updated, API) and the save (updated, GUI); the ingest handler
 	// accepted and stored each, and only the created one was annotated.
-	st := s.waitDrained(t, 3)
+	st := s.WaitDrained(t, 3)
 	wantHooks := []string{
 		"created GUI " + id + " Accepted",
 		"updated API " + id + " Accepted",
@@ -308,7 +307,7 @@ func TestEmulatorPageUploadAnnotateSave(t *testing.T) {
 	if st.Stream.Msgs != 3 || st.DLQ.Msgs != 0 {
 		t.Errorf("stream holds %d events and %d dead letters, want 3 and 0", st.Stream.Msgs, st.DLQ.Msgs)
 	}
-	if d := s.waitPushes(t, id, 1); d.Pushes != 1 || d.Updates != 2 {
+	if d := s.WaitPushes(t, id, 1); d.Pushes != 1 || d.Updates != 2 {
 		t.Errorf("document pushed %d times, updated %d, want 1 and 2", d.Pushes, d.Updates)
 	}
 }
