@@ -4,7 +4,7 @@
 // these checks need (compose-go, prometheus, kustomize) stay out of the
 // product's go.mod.
 //
-// Its tests are static and fast, except TestLiveQueries, which runs only with
+// Its tests are static and fast, except the TestLive* tests, which run only with
 // TAGFLOW_LIVE=1 against a Prometheus that scrapes a running stack
 // (scripts/check-deploy.sh sets that up).
 package deploy
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -39,8 +40,9 @@ type Dashboard struct {
 	Panels        []Panel `json:"panels"`
 	Templating    struct {
 		List []struct {
-			Name string `json:"name"`
-			Type string `json:"type"`
+			Name       string `json:"name"`
+			Type       string `json:"type"`
+			Definition string `json:"definition"`
 		} `json:"list"`
 	} `json:"templating"`
 }
@@ -142,6 +144,58 @@ func dashboardQueries() ([]Query, error) {
 		}
 	}
 	return qs, nil
+}
+
+// VarQuery is a dashboard's query template variable of the form
+// label_values(<series selector>, <label>), which Grafana answers from
+// Prometheus' label values API.
+type VarQuery struct {
+	Source string // file and variable, for messages
+	Board  string // dashboard uid
+	Match  string // the series selector
+	Label  string // the label whose values fill the variable
+}
+
+// labelValues matches label_values(<selector>, <label>).
+var labelValues = regexp.MustCompile(`^\s*label_values\(\s*(.+?)\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$`)
+
+// ParseLabelValues splits a label_values(<selector>, <label>) variable
+// definition; ok is false for any other form.
+func ParseLabelValues(def string) (match, label string, ok bool) {
+	m := labelValues.FindStringSubmatch(def)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// VarQueries returns the label_values query variables of every dashboard.
+// A query variable of another form is an error: the live check could not
+// evaluate it.
+func VarQueries() ([]VarQuery, error) {
+	files, err := dashboardFiles()
+	if err != nil {
+		return nil, err
+	}
+	var vs []VarQuery
+	for _, f := range files {
+		d, err := loadDashboard(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range d.Templating.List {
+			if v.Type != "query" {
+				continue
+			}
+			src := fmt.Sprintf("%s variable %q", filepath.Base(f), v.Name)
+			match, label, ok := ParseLabelValues(v.Definition)
+			if !ok {
+				return nil, fmt.Errorf("%s: definition %q is not label_values(<selector>, <label>)", src, v.Definition)
+			}
+			vs = append(vs, VarQuery{Source: src, Board: d.UID, Match: match, Label: label})
+		}
+	}
+	return vs, nil
 }
 
 // RuleFile is the part of a Prometheus rules file these checks read.

@@ -22,9 +22,15 @@ import (
 //	TAGFLOW_LIVE=1                 enables it
 //	TAGFLOW_PROMETHEUS_URL         default http://127.0.0.1:19090
 //	TAGFLOW_LIVE_TIMEOUT           how long each query may take to return series, default 2m
+//	TAGFLOW_LIVE_NATS=1            a prometheus-nats-exporter runs: the NATS dashboard is required
+//	                               (without it, that dashboard is checked only if job "nats" is up)
 
 // natsBoard is the dashboard that needs prometheus-nats-exporter.
 const natsBoard = "tagflow-nats-jetstream"
+
+// natsSkip is the reason NATS dashboard checks are skipped.
+const natsSkip = "no prometheus-nats-exporter scraped (job nats is not up); " +
+	"scripts/check-deploy.sh starts one when TAGFLOW_NATS_EXPORTER names its binary"
 
 type promResponse struct {
 	Status    string          `json:"status"`
@@ -122,6 +128,29 @@ func liveClient(tb testing.TB) (*promClient, time.Duration) {
 	return &promClient{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 10 * time.Second}}, timeout
 }
 
+// natsScraped reports whether Prometheus scrapes a prometheus-nats-exporter.
+// With TAGFLOW_LIVE_NATS=1 it waits for the "nats" job to come up and fails
+// the test if it does not.
+func natsScraped(t *testing.T, c *promClient, timeout time.Duration) bool {
+	t.Helper()
+	const expr = `up{job="nats"} == 1`
+	if os.Getenv("TAGFLOW_LIVE_NATS") != "1" {
+		n, err := c.query(t.Context(), expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	ok, err := poll(t.Context(), timeout, func(ctx context.Context) (bool, error) {
+		n, err := c.query(ctx, expr)
+		return n > 0, err
+	})
+	if err != nil || !ok {
+		t.Fatalf("TAGFLOW_LIVE_NATS=1 but job nats not up within %v (err %v)", timeout, err)
+	}
+	return true
+}
+
 func TestLiveTargetsUp(t *testing.T) {
 	c, timeout := liveClient(t)
 	for _, job := range []string{"tagflow-ingest", "tagflow-worker"} {
@@ -183,15 +212,12 @@ func TestLiveQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	natsUp, err := c.query(t.Context(), `up{job="nats"} == 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	natsUp := natsScraped(t, c, timeout)
 	for _, q := range qs {
 		t.Run(q.Source, func(t *testing.T) {
 			t.Parallel()
-			if q.Board == natsBoard && natsUp == 0 {
-				t.Skip("no prometheus-nats-exporter scraped (job nats)")
+			if q.Board == natsBoard && !natsUp {
+				t.Skip(natsSkip)
 			}
 			expr := Substitute(q.Expr)
 			if !q.Panel {
@@ -208,6 +234,37 @@ func TestLiveQueries(t *testing.T) {
 				t.Errorf("%q: %v", expr, err)
 			} else if !ok {
 				t.Errorf("%q returned no series within %v", expr, timeout)
+			}
+		})
+	}
+}
+
+// TestLiveVariables checks that every label_values template variable has
+// values, so that a dashboard's variable dropdowns (and the panels filtered
+// by them) are not empty.
+func TestLiveVariables(t *testing.T) {
+	c, timeout := liveClient(t)
+	vs, err := VarQueries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	natsUp := natsScraped(t, c, timeout)
+	for _, v := range vs {
+		t.Run(v.Source, func(t *testing.T) {
+			t.Parallel()
+			if v.Board == natsBoard && !natsUp {
+				t.Skip(natsSkip)
+			}
+			path := "/api/v1/label/" + url.PathEscape(v.Label) + "/values"
+			var values []string
+			ok, err := poll(t.Context(), timeout, func(ctx context.Context) (bool, error) {
+				err := c.get(ctx, path, url.Values{"match[]": {v.Match}}, &values)
+				return len(values) > 0, err
+			})
+			if err != nil {
+				t.Errorf("label_values(%s, %s): %v", v.Match, v.Label, err)
+			} else if !ok {
+				t.Errorf("label_values(%s, %s) returned no values within %v", v.Match, v.Label, timeout)
 			}
 		})
 	}
