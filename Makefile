@@ -38,7 +38,9 @@ check-deploy-static:
 	scripts/check-deploy.sh
 
 ## check-deploy: start the local stack with traffic, let a real Prometheus scrape it and
-## evaluate every dashboard and alert expression against it.
+## evaluate every dashboard and alert expression against it. The NATS dashboard's panels
+## need prometheus-nats-exporter: set TAGFLOW_NATS_EXPORTER=/path/to/prometheus-nats-exporter
+## (without it they are reported as skipped).
 check-deploy: build
 	@set -e; mkdir -p .run; \
 	$(BIN)/devstack -bin $(BIN) -generate 300 -workers 2 > .run/check-deploy.log 2>&1 & pid=$$!; \
