@@ -67,3 +67,19 @@ func FuzzDecodePayload(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodePayload(b *testing.B) {
+	for _, tc := range []struct{ name, in string }{
+		{"tagtogID", `{"owner":"acme","project":"ner-demo","tagtogID":"aQm3xT0bV1.kLp9sR_2wYz7uHcE4-memo.txt"}`},
+		{"all fields", `{"owner":"acme","project":"ner-demo","tagtogID":"aQm3xT0bV1.kLp9sR_2wYz7uHcE4-memo.txt","docid":"aQm3xT0bV1.kLp9sR_2wYz7uHcE4-memo.txt","member":"alice","extra":{"a":[1,2]}}`},
+		{"ann.json", `{"annotatable":{"parts":["s1v1"]},"anncomplete":false,"sources":[],"metas":{},"entities":[],"relations":[]}`},
+	} {
+		body := []byte(tc.in)
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = DecodePayload(body)
+			}
+		})
+	}
+}
