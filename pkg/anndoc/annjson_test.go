@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,5 +147,57 @@ func TestMarshalBadRaw(t *testing.T) {
 	a := &anndoc.AnnJSON{Metas: json.RawMessage(`{"m_1":`)}
 	if _, err := a.Marshal(); err == nil {
 		t.Error("Marshal of invalid raw metas succeeded")
+	}
+}
+
+// TestDecodeAnnJSONUnusualShapes covers input outside the usual shape
+// (repeated keys, escaped or invalid UTF-8 keys, other spellings of offset
+// keys, null elements): it decodes as encoding/json reads it into maps.
+func TestDecodeAnnJSONUnusualShapes(t *testing.T) {
+	const head = `{"annotatable":{"parts":[]},"anncomplete":false,"sources":[],"metas":{},"entities":[`
+	const tail = `],"relations":[]}`
+	tests := []struct{ name, in, want string }{
+		{"repeated entity key", `{"entities":[{"classId":"e_1","classId":"e_2"}]}`,
+			head + `{"classId":"e_2","part":"","offsets":[],"fields":{},"normalizations":{}}` + tail},
+		{"offset keys in other case", `{"entities":[{"offsets":[{"Start":3,"TEXT":"abc","x":1}]}]}`,
+			head + `{"classId":"","part":"","offsets":[{"start":3,"text":"abc"}],"fields":{},"normalizations":{}}` + tail},
+		{"null entity", `{"entities":[null,{"part":"p"}]}`,
+			head + `{"classId":"","part":"","offsets":[],"fields":{},"normalizations":{}},{"classId":"","part":"p","offsets":[],"fields":{},"normalizations":{}}` + tail},
+		{"escaped key, surrogates, repeated unknown key", `{"\u0065ntities":[{"classId":"\u00e9\ud83d\ude00\ud800"}],"x":1,"x":2}`,
+			head + `{"classId":"é😀` + "\ufffd" + `","part":"","offsets":[],"fields":{},"normalizations":{}}],"relations":[],"x":2}`},
+		{"null who entry and prob", `{"entities":[{"confidence":{"who":["a",null],"prob":null,"state":"pre-added"}}]}`,
+			head + `{"classId":"","part":"","offsets":[],"confidence":{"state":"pre-added","who":["a",""],"prob":0},"fields":{},"normalizations":{}}` + tail},
+		{"repeated parts", `{"annotatable":{"parts":["a"],"parts":["b"]},"anncomplete":null}`,
+			`{"annotatable":{"parts":["b"]},"anncomplete":false,"sources":[],"metas":{},"entities":[],"relations":[]}`},
+		{"invalid UTF-8", "{\"entities\":[{\"offsets\":[{\"start\":1,\"text\":\"\xff\"}]}],\"\xfe\":{ \"a\" : [ 1 ] }}",
+			head + `{"classId":"","part":"","offsets":[{"start":1,"text":"` + "\ufffd" + `"}],"fields":{},"normalizations":{}}],"relations":[],"` + "\ufffd" + `":{"a":[1]}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(mustMarshal(t, mustDecode(t, []byte(tt.in)))); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMarshalProb writes probabilities as encoding/json writes float64s.
+func TestMarshalProb(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, 0.5, 0.97, 1e-7, 1e-6, 9.99e-7, 123456789, 1e20, 1e21, 2.5e-300, 0.1 + 0.2, math.SmallestNonzeroFloat64, math.MaxFloat64} {
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := anndoc.NewModelEntity("e_1", "p", 0, "x", "m", f)
+		out := mustMarshal(t, &anndoc.AnnJSON{Entities: []anndoc.Entity{e}})
+		if !bytes.Contains(out, []byte(`"prob":`+string(want)+`}`)) {
+			t.Errorf("%v: got %s, want prob %s", f, out, want)
+		}
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1)} {
+		e := anndoc.NewModelEntity("e_1", "p", 0, "x", "m", f)
+		if _, err := (&anndoc.AnnJSON{Entities: []anndoc.Entity{e}}).Marshal(); err == nil {
+			t.Errorf("Marshal of prob %v succeeded", f)
+		}
 	}
 }

@@ -54,3 +54,51 @@ func BenchmarkOffsets(b *testing.B) {
 		})
 	}
 }
+
+// annJSONInputs are the ann.json bodies the decode and Marshal benchmarks
+// use: the indented fixture, and a compact document with many model
+// entities like the ones the pipeline pushes.
+func annJSONInputs(tb testing.TB) []struct {
+	name string
+	in   []byte
+} {
+	tb.Helper()
+	existing := readFile(tb, "existing.ann.json")
+	a := mustDecode(tb, existing)
+	for i := range 200 {
+		text := []string{"Jane Doe", "Acme & Co", "Nordhaven", "Café “Zur Post”"}[i%4]
+		a.Entities = append(a.Entities, anndoc.NewModelEntity("e_"+string(rune('1'+i%4)), "s2s1p1", i*17, text, "tagflow-builtin-v1", 0.5+float64(i%50)/100))
+	}
+	return []struct {
+		name string
+		in   []byte
+	}{{"fixture", existing}, {"entities-204", mustMarshal(tb, a)}}
+}
+
+func BenchmarkDecodeAnnJSON(b *testing.B) {
+	for _, tc := range annJSONInputs(b) {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := anndoc.DecodeAnnJSON(tc.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkMarshalAnnJSON(b *testing.B) {
+	for _, tc := range annJSONInputs(b) {
+		a := mustDecode(b, tc.in)
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Marshal(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
