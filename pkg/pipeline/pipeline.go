@@ -167,22 +167,15 @@ func (p *Pipeline) Annotate(ctx context.Context, env *event.Envelope) (Result, e
 	}
 
 	start = p.cfg.Clock()
-	merged := anndoc.Merge(ann, doc, p.cfg.Model, add)
-	out, err := merged.Marshal()
-	if err == nil {
-		var before []byte
-		before, err = ann.Marshal()
-		if err == nil && string(before) == string(out) {
-			p.metrics.observeStage("merge", start, p.cfg.Clock())
-			res.Entities = countModel(merged, p.cfg.Model)
-			return res, nil
-		}
-	}
+	merged, out, err := merge(ann, doc, p.cfg.Model, add)
 	p.metrics.observeStage("merge", start, p.cfg.Clock())
 	if err != nil {
 		return Result{}, fmt.Errorf("merge %s: %w", env.DocID, err)
 	}
 	res.Entities = countModel(merged, p.cfg.Model)
+	if out == nil {
+		return res, nil
+	}
 
 	start = p.cfg.Clock()
 	_, err = p.tagtog.PushAnndoc(ctx, ref, html, out)
@@ -194,6 +187,34 @@ func (p *Pipeline) Annotate(ctx context.Context, env *event.Envelope) (Result, e
 	p.metrics.observeLatency(env.ReceivedAt, p.cfg.Clock())
 	p.metrics.countEntities(res.Labels)
 	return res, nil
+}
+
+// merge merges the model's entities add into the existing annotations and
+// returns the merged ann.json and its encoding, or a nil encoding when it
+// equals existing re-marshalled, so that there is nothing to push.
+//
+// Merge changes only the annotatable parts (filled in when existing has
+// none) and the entities, and Marshal writes both as JSON lists whose length
+// the bytes show, so a different number of parts or entities means different
+// bytes and existing need not be marshalled to know it. (existing came from
+// DecodeAnnJSON, so its Marshal cannot fail where the merged one succeeds.)
+func merge(existing *anndoc.AnnJSON, doc *anndoc.Document, model string, add []anndoc.Entity) (*anndoc.AnnJSON, []byte, error) {
+	merged := anndoc.Merge(existing, doc, model, add)
+	out, err := merged.Marshal()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(merged.Entities) != len(existing.Entities) || len(merged.Annotatable.Parts) != len(existing.Annotatable.Parts) {
+		return merged, out, nil
+	}
+	before, err := existing.Marshal()
+	if err != nil {
+		return nil, nil, err
+	}
+	if string(before) == string(out) {
+		return merged, nil, nil
+	}
+	return merged, out, nil
 }
 
 // fetch gets the plain.html and the ann.json of a document concurrently.
