@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -160,7 +162,7 @@ func (p *Pipeline) Annotate(ctx context.Context, env *event.Envelope) (Result, e
 	}
 
 	start = p.cfg.Clock()
-	add, res, err := p.entities(ctx, doc, labels)
+	add, addLabels, res, err := p.entities(ctx, doc, labels)
 	p.metrics.observeStage("annotate", start, p.cfg.Clock())
 	if err != nil {
 		return Result{}, fmt.Errorf("annotate %s: %w", env.DocID, err)
@@ -172,7 +174,7 @@ func (p *Pipeline) Annotate(ctx context.Context, env *event.Envelope) (Result, e
 	if err != nil {
 		return Result{}, fmt.Errorf("merge %s: %w", env.DocID, err)
 	}
-	res.Entities = countModel(merged, p.cfg.Model)
+	res.Entities, res.Labels = countModel(merged, p.cfg.Model, add, addLabels)
 	if out == nil {
 		return res, nil
 	}
@@ -238,20 +240,24 @@ func (p *Pipeline) fetch(ctx context.Context, ref tagtog.DocRef) (html, ann []by
 
 // entities runs the model on every part and turns its spans into entities
 // whose offsets are counted in the configured unit.
-func (p *Pipeline) entities(ctx context.Context, doc *anndoc.Document, labels *annotate.LabelMap) ([]anndoc.Entity, Result, error) {
-	res := Result{Labels: make(map[string]int)}
+// The second result holds the model label of each entity.
+func (p *Pipeline) entities(ctx context.Context, doc *anndoc.Document, labels *annotate.LabelMap) ([]anndoc.Entity, []string, Result, error) {
+	var res Result
 	texts := make([]string, len(doc.Parts))
 	for i, part := range doc.Parts {
 		texts[i] = part.Text
 	}
 	spans, err := p.model.Annotate(ctx, texts)
 	if err != nil {
-		return nil, res, err
+		return nil, nil, res, err
 	}
 	if len(spans) != len(texts) {
-		return nil, res, annotate.Permanent(fmt.Errorf("%w: %d results for %d parts", annotate.ErrBadResponse, len(spans), len(texts)))
+		return nil, nil, res, annotate.Permanent(fmt.Errorf("%w: %d results for %d parts", annotate.ErrBadResponse, len(spans), len(texts)))
 	}
-	var out []anndoc.Entity
+	var (
+		out       []anndoc.Entity
+		outLabels []string
+	)
 	for i, part := range doc.Parts {
 		if len(spans[i]) == 0 {
 			continue
@@ -265,7 +271,7 @@ func (p *Pipeline) entities(ctx context.Context, doc *anndoc.Document, labels *a
 				continue
 			}
 			if s.Start < 0 || s.End > len(part.Text) || s.Start >= s.End {
-				return nil, res, annotate.Permanent(fmt.Errorf("%w: span [%d,%d) outside part %s of %d bytes", annotate.ErrBadResponse, s.Start, s.End, part.ID, len(part.Text)))
+				return nil, nil, res, annotate.Permanent(fmt.Errorf("%w: span [%d,%d) outside part %s of %d bytes", annotate.ErrBadResponse, s.Start, s.End, part.ID, len(part.Text)))
 			}
 			text := part.Text[s.Start:s.End]
 			start := offs.FromByte(s.Start, p.cfg.Unit)
@@ -282,14 +288,18 @@ func (p *Pipeline) entities(ctx context.Context, doc *anndoc.Document, labels *a
 				prob = 1
 			}
 			out = append(out, anndoc.NewModelEntity(classID, part.ID, start, text, p.cfg.Model, prob))
-			res.Labels[s.Label]++
+			outLabels = append(outLabels, s.Label)
 		}
 	}
-	return out, res, nil
+	return out, outLabels, res, nil
 }
 
-func countModel(a *anndoc.AnnJSON, model string) int {
+// countModel counts the model's entities in the merged annotations, in all
+// and per model label: an entity of add that the merge dropped (a person had
+// already marked the same span) is not counted.
+func countModel(a *anndoc.AnnJSON, model string, add []anndoc.Entity, addLabels []string) (int, map[string]int) {
 	who := anndoc.ModelWho(model)
+	kept := make(map[string]int)
 	n := 0
 	for _, e := range a.Entities {
 		if e.Confidence == nil {
@@ -298,11 +308,33 @@ func countModel(a *anndoc.AnnJSON, model string) int {
 		for _, w := range e.Confidence.Who {
 			if w == who {
 				n++
+				kept[entityKey(e)]++
 				break
 			}
 		}
 	}
-	return n
+	labels := make(map[string]int)
+	for i, e := range add {
+		if k := entityKey(e); kept[k] > 0 {
+			kept[k]--
+			labels[addLabels[i]]++
+		}
+	}
+	return n, labels
+}
+
+func entityKey(e anndoc.Entity) string {
+	var b strings.Builder
+	b.WriteString(e.ClassID)
+	b.WriteByte('|')
+	b.WriteString(e.Part)
+	for _, o := range e.Offsets {
+		b.WriteByte('|')
+		b.WriteString(strconv.Itoa(o.Start))
+		b.WriteByte('|')
+		b.WriteString(o.Text)
+	}
+	return b.String()
 }
 
 // labelMap returns the project's label map, fetching the legend at most once

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -269,6 +270,9 @@ func TestStructuredDocumentKeepsPeoplesWork(t *testing.T) {
 	// entity type of the project and is dropped.
 	if res.Entities != 5 || res.Dropped != 1 {
 		t.Errorf("result counts %d model entities and %d dropped, want 5 and 1", res.Entities, res.Dropped)
+	}
+	if fmt.Sprint(res.Labels) != "map[MONEY:1 ORG:2 PERSON:2]" {
+		t.Errorf("labels %v, want MONEY 1, ORG 2, PERSON 2 (the model's Tim Cook was not pushed)", res.Labels)
 	}
 	var metas map[string]struct {
 		Value string `json:"value"`
