@@ -28,6 +28,8 @@
 #       which scrapes its own exporter); TAGFLOW_NATS_EXPORTER is ignored.
 #
 # Environment:
+#   TAGFLOW_METRICS_TARGETS     live: /metrics URLs checked with `promtool check metrics`
+#                               (default ingest :8080 and the first worker :9091)
 #   TAGFLOW_LIVE_TIMEOUT        how long each panel query may take to return
 #                               series (default 2m)
 #   TAGFLOW_PROMETHEUS_PORT     port of the Prometheus this script starts
@@ -69,6 +71,20 @@ log "go test test/deploy (compose, dashboards, PromQL, kustomize)"
 if [ "${TAGFLOW_LIVE:-}" != "1" ]; then
   exit 0
 fi
+
+# The live stack's own metrics must pass promtool's linter (names, units, help).
+for target in ${TAGFLOW_METRICS_TARGETS:-http://127.0.0.1:8080/metrics http://127.0.0.1:9091/metrics}; do
+  log "promtool check metrics $target"
+  if ! out=$(curl -fsS "$target"); then
+    echo "cannot read $target: is the stack running?" >&2
+    exit 1
+  fi
+  # Go runtime and process collectors are the client library's, not ours.
+  if ! printf '%s\n' "$out" | grep -v -E '^(# (HELP|TYPE) )?(go|process|promhttp)_' | promtool check metrics; then
+    echo "promtool check metrics failed for $target" >&2
+    exit 1
+  fi
+done
 
 # The flags of the compose stack's nats-exporter service, without -port and
 # the URL (TestCheckDeployExporterFlags keeps them in step).
