@@ -209,11 +209,23 @@ func Unmarshal(b []byte) (Envelope, error) {
 	return e, nil
 }
 
+// MaxTokenLen bounds the length of a subject token made by Token, so that a
+// subject stays far below NATS's control-line limit (4 KiB) whatever the
+// owner and project names are.
+const MaxTokenLen = 64
+
 // Token escapes s into one safe NATS subject token. Letters, digits, '-' and
 // '_' are kept; every other byte becomes '~' followed by two upper-case hex
 // digits, so '.', '*', '>', spaces, control and non-ASCII characters can never
 // change routing, and distinct values give distinct tokens. The empty string
 // becomes "~" (an empty token is not allowed in a subject).
+//
+// An escaped token longer than MaxTokenLen keeps its first 40 bytes (never
+// cutting an escape in two), then "~~" (which escaping never writes) and the
+// first 22 hex digits of the SHA-256 of s: still one safe token, still
+// distinct for distinct values with overwhelming probability. A single
+// webhook with a 1 KiB owner of dots would otherwise make a subject above the
+// limit, and NATS closes the connection of a client that sends one.
 func Token(s string) string {
 	if s == "" {
 		return "~"
@@ -231,5 +243,15 @@ func Token(s string) string {
 		b.WriteByte(hexdigits[c>>4])
 		b.WriteByte(hexdigits[c&15])
 	}
-	return b.String()
+	tok := b.String()
+	if len(tok) <= MaxTokenLen {
+		return tok
+	}
+	cut := 40
+	// An escape is '~' and two digits: do not stop inside one.
+	if i := strings.LastIndexByte(tok[:cut], '~'); i >= 0 && i > cut-3 {
+		cut = i
+	}
+	sum := sha256.Sum256([]byte(s))
+	return tok[:cut] + "~~" + hex.EncodeToString(sum[:11])
 }

@@ -421,3 +421,20 @@ func TestPublisherInvalidIsBadRequest(t *testing.T) {
 		t.Fatalf("code = %d", rec.Code)
 	}
 }
+
+// TestLongNamesKeepTheConnection: the longest owner and project a webhook may
+// carry, escaped into subject tokens, once made a subject above NATS's
+// control-line limit, and NATS closed the connection for good. They are
+// stored, and the next webhook is stored too.
+func TestLongNamesKeepTheConnection(t *testing.T) {
+	f := setup(t, nil)
+	long := `{"owner":"` + strings.Repeat(".", event.MaxFieldLen) + `","project":"` + strings.Repeat("*", event.MaxFieldLen) + `","tagtogID":"doc-1"}`
+	for i, body := range []string{long, okBody} {
+		if rec := f.do(t, req{body: body}); rec.Code != http.StatusAccepted {
+			t.Fatalf("webhook %d: code %d (%s), want 202", i, rec.Code, rec.Body)
+		}
+	}
+	if n := f.streamMsgs(t); n != 2 {
+		t.Fatalf("stream holds %d events, want 2", n)
+	}
+}
