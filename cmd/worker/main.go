@@ -191,13 +191,19 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 	if err != nil {
 		return err
 	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	drained := false
+	drain := func() {
+		if drained {
+			return
+		}
+		drained = true
+		dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 		defer cancel()
 		if err := qc.Drain(dctx); err != nil {
 			log.Warn("drain NATS connection", "error", err)
 		}
-	}()
+	}
+	defer drain()
 	if err := qc.EnsureStreams(ctx); err != nil {
 		return err
 	}
@@ -250,21 +256,45 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 		started(ln.Addr().String())
 	}
 
-	var runErr error
-	if exporter == nil {
-		runErr = consumer.Run(ctx, p.Handle)
-	} else {
+	// Both consumers run until ctx ends; if one stops on its own (its
+	// durable consumer was deleted, say), the other is stopped too rather than
+	// leaving a healthy-looking process doing half its work.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	errs := make(chan error, 2)
+	runs := 1
+	go func() {
+		err := consumer.Run(runCtx, p.Handle)
+		stopRun()
+		errs <- err
+	}()
+	if exporter != nil {
 		xc, err := queue.NewConsumer(qc, queue.Exporter, queue.ConsumerOptions{
 			Concurrency: 2, ShutdownGrace: s.shutdownGrace, Metrics: qm, Logger: log,
 		})
 		if err != nil {
+			stopRun()
+			<-errs
 			return err
 		}
-		xerr := make(chan error, 1)
-		go func() { xerr <- xc.Run(ctx, exporter.Handle) }()
-		runErr = errors.Join(consumer.Run(ctx, p.Handle), <-xerr)
+		runs++
+		go func() {
+			err := xc.Run(runCtx, exporter.Handle)
+			stopRun()
+			errs <- err
+		}()
+	}
+	var runErr error
+	for range runs {
+		runErr = errors.Join(runErr, <-errs)
+	}
+	if runErr == nil && ctx.Err() == nil {
+		runErr = errors.New("a consumer stopped on its own")
 	}
 
+	// DESIGN's order: stop pulling and finish in-flight work (done above),
+	// drain the connection, then stop the HTTP server.
+	drain()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -276,6 +306,11 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 	log.Info("worker stopped")
 	return runErr
 }
+
+// drainTimeout bounds the drain of the NATS connection at shutdown. With the
+// shutdown grace (default 25s) and the final Naks it stays below the 45s
+// termination grace period of the Kubernetes manifests.
+const drainTimeout = 5 * time.Second
 
 func newAnnotator(s *settings) (annotate.Annotator, string, error) {
 	var (
