@@ -18,9 +18,14 @@
 // end exclusive; they are converted to byte offsets. B-/I- prefixes are
 // stripped from labels, "O" tokens are ignored, a missing score counts as 1.
 //
-// Failures: connection errors, timeouts, 408, 429 and 5xx are transient;
-// other 4xx answers and undecodable or inconsistent responses are permanent
-// (they wrap ErrPermanent, and the latter also annotate.ErrBadResponse).
+// Failures: connection errors, timeouts, 408, 429 and 5xx are transient and
+// retried in-process (Config.Retry: exponential backoff with jitter, a
+// server's Retry-After honoured, within a time budget); other 4xx answers and
+// undecodable or inconsistent responses are permanent and returned at once
+// (they wrap ErrPermanent, the latter also annotate.ErrBadResponse, and
+// retry.IsPermanent reports true for both). When the budget is spent the
+// error wraps retry.ErrBudgetExhausted, and retry.RetryAfterOf returns the
+// server's last Retry-After hint, so that the caller can reschedule the work.
 package httpmodel
 
 import (
@@ -36,6 +41,7 @@ import (
 	"time"
 
 	"github.com/tagflow/tagflow/pkg/annotate"
+	"github.com/tagflow/tagflow/pkg/retry"
 )
 
 // ErrPermanent is wrapped by errors that a retry cannot fix. It is
@@ -52,7 +58,7 @@ const DefaultMaxResponseBytes = 32 << 20
 type Config struct {
 	// URL of the model endpoint; http or https. Required.
 	URL string
-	// Timeout of one request (default DefaultTimeout).
+	// Timeout of one request, i.e. of one attempt (default DefaultTimeout).
 	Timeout time.Duration
 	// HTTPClient used for requests (default: a new http.Client).
 	HTTPClient *http.Client
@@ -64,6 +70,10 @@ type Config struct {
 	MaxBatch int
 	// MaxResponseBytes bounds the response body (default DefaultMaxResponseBytes).
 	MaxResponseBytes int64
+	// Retry says how each request is retried after a transient failure.
+	// The zero value takes retry's defaults (retry.DefaultBudget and so on);
+	// keep Budget below the queue's AckWait.
+	Retry retry.Policy
 }
 
 func (c *Config) setDefaults() {
@@ -90,6 +100,9 @@ func (c *Config) Validate() error {
 	if c.Timeout < 0 || c.MaxBatch < 0 || c.MaxResponseBytes < 0 {
 		return fmt.Errorf("httpmodel: Timeout, MaxBatch and MaxResponseBytes must not be negative")
 	}
+	if err := c.Retry.Validate(); err != nil {
+		return fmt.Errorf("httpmodel: Retry: %w", err)
+	}
 	return nil
 }
 
@@ -99,6 +112,7 @@ type Client struct {
 	cfg      Config
 	endpoint string // redacted, for errors
 	labels   map[string]bool
+	clock    retry.Clock // nil: the real clock (tests set a fake one)
 }
 
 var (
@@ -150,9 +164,12 @@ func (e *StatusError) Permanent() bool {
 func (e *StatusError) Is(target error) bool { return target == ErrPermanent && e.Permanent() }
 
 // Annotate sends the texts to the model server, MaxBatch at a time, and
-// returns one slice of spans per text, sorted and without overlaps. Errors
-// are *StatusError, transport errors (transient), or bad responses wrapping
-// annotate.ErrBadResponse and ErrPermanent.
+// returns one slice of spans per text, sorted and without overlaps. Each
+// request is retried after a transient failure as Config.Retry says, and
+// not again once ctx ends. Errors wrap a *StatusError, a transport error or a
+// bad response (annotate.ErrBadResponse and ErrPermanent); permanent ones are
+// marked for retry.IsPermanent, and a spent budget wraps
+// retry.ErrBudgetExhausted.
 func (c *Client) Annotate(ctx context.Context, texts []string) ([][]annotate.Span, error) {
 	out := make([][]annotate.Span, 0, len(texts))
 	batch := c.cfg.MaxBatch
@@ -173,24 +190,49 @@ func (c *Client) Annotate(ctx context.Context, texts []string) ([][]annotate.Spa
 	return out, nil
 }
 
+// post sends one batch, retrying transient failures.
 func (c *Client) post(ctx context.Context, texts []string) ([][]annotate.Span, error) {
 	body, err := json.Marshal(struct {
 		Texts []string `json:"texts"`
 	}{texts})
 	if err != nil {
-		return nil, annotate.Permanent(fmt.Errorf("httpmodel: encode request: %w", err))
+		return nil, permanent(fmt.Errorf("httpmodel: encode request: %w", err))
 	}
+	var opts []retry.Option
+	if c.clock != nil {
+		opts = append(opts, retry.WithClock(c.clock))
+	}
+	var spans [][]annotate.Span
+	err = retry.Do(ctx, c.cfg.Retry, func(ctx context.Context) error {
+		s, err := c.attempt(ctx, body, texts)
+		spans = s
+		return err
+	}, nil, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return spans, nil
+}
+
+// attempt makes one request and classifies its failure: transient errors
+// are returned as they are (with the server's Retry-After hint attached),
+// permanent ones marked for both annotate and retry.
+func (c *Client) attempt(ctx context.Context, body []byte, texts []string) ([][]annotate.Span, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return nil, annotate.Permanent(fmt.Errorf("httpmodel: build request for %s: %w", c.endpoint, err))
+		return nil, permanent(fmt.Errorf("httpmodel: build request for %s: %w", c.endpoint, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("httpmodel: post %s: %w", c.endpoint, err)
+		err = fmt.Errorf("httpmodel: post %s: %w", c.endpoint, err)
+		if retry.ClassifyError(err) == retry.DecisionPermanent {
+			return nil, permanent(err)
+		}
+		return nil, err
 	}
 	defer func() {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16)) // reuse the connection
@@ -199,14 +241,12 @@ func (c *Client) post(ctx context.Context, texts []string) ([][]annotate.Span, e
 	if resp.StatusCode != http.StatusOK {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		se := &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
-		if s := resp.Header.Get("Retry-After"); s != "" {
-			if secs, err := strconv.Atoi(s); err == nil && secs > 0 {
-				se.RetryAfter = time.Duration(secs) * time.Second
-			} else if t, err := http.ParseTime(s); err == nil {
-				se.RetryAfter = max(time.Until(t), 0)
-			}
+		se.RetryAfter = c.parseRetryAfter(resp.Header.Get("Retry-After"))
+		err := fmt.Errorf("httpmodel: post %s: %w", c.endpoint, se)
+		if se.Permanent() || retry.ClassifyStatus(resp.StatusCode) != retry.DecisionRetry {
+			return nil, permanent(err)
 		}
-		return nil, fmt.Errorf("httpmodel: post %s: %w", c.endpoint, se)
+		return nil, retry.WithRetryAfter(err, se.RetryAfter)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
 	if err != nil {
@@ -233,7 +273,36 @@ func (c *Client) post(ctx context.Context, texts []string) ([][]annotate.Span, e
 	return spans, nil
 }
 
-// badResponse returns an error wrapping annotate.ErrBadResponse and ErrPermanent.
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// It returns 0 when there is no usable hint.
+func (c *Client) parseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		const maxSecs = int64(1<<63-1) / int64(time.Second)
+		return time.Duration(min(max(secs, 0), maxSecs)) * time.Second
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	now := time.Now()
+	if c.clock != nil {
+		now = c.clock.Now()
+	}
+	return max(t.Sub(now), 0)
+}
+
+// permanent marks err as permanent for both annotate.IsPermanent and
+// retry.IsPermanent.
+func permanent(err error) error {
+	return retry.Permanent(annotate.Permanent(err))
+}
+
+// badResponse returns an error wrapping annotate.ErrBadResponse and
+// ErrPermanent, marked permanent for retry.IsPermanent.
 func badResponse(format string, args ...any) error {
-	return annotate.Permanent(fmt.Errorf("%w: %s", annotate.ErrBadResponse, fmt.Sprintf(format, args...)))
+	return permanent(fmt.Errorf("%w: %s", annotate.ErrBadResponse, fmt.Sprintf(format, args...)))
 }
