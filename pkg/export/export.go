@@ -47,7 +47,9 @@ type Record struct {
 }
 
 // Store appends records to one JSON Lines file per project. It is safe for
-// concurrent use.
+// concurrent use within a process; give each worker process its own
+// directory (a failed write is cut back out of the file, which another
+// process appending at the same moment could not expect).
 type Store struct {
 	dir string
 	mu  sync.Mutex
@@ -87,7 +89,17 @@ func (s *Store) Append(rec Record) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("export: %w", err)
+	}
 	if _, err := f.Write(line); err != nil {
+		// A short write (disk full) would leave half a line that the retry
+		// appends after: cut the file back to where it was.
+		if terr := f.Truncate(info.Size()); terr != nil {
+			err = errors.Join(err, terr)
+		}
 		f.Close()
 		return fmt.Errorf("export: write %s: %w", path, err)
 	}

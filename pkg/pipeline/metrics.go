@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -8,8 +9,16 @@ import (
 	"github.com/tagflow/tagflow/pkg/metrics"
 )
 
+// maxLabels bounds the distinct model labels the metrics record; labels come
+// from the model's output, and a misbehaving model server must not create
+// series without end. Further labels are counted as "other".
+const maxLabels = 64
+
 // Metrics are the pipeline's Prometheus metrics. A nil *Metrics records nothing.
 type Metrics struct {
+	mu     sync.Mutex
+	labels map[string]bool
+
 	stage    *prometheus.HistogramVec
 	latency  prometheus.Histogram
 	entities *prometheus.CounterVec
@@ -19,6 +28,7 @@ type Metrics struct {
 // NewMetrics registers the pipeline's metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
+		labels: make(map[string]bool),
 		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tagflow_stage_seconds",
 			Help:    "Time spent in each stage of handling one document.",
@@ -68,7 +78,7 @@ func (m *Metrics) countEntities(labels map[string]int) {
 		return
 	}
 	for l, n := range labels {
-		m.entities.WithLabelValues(l).Add(float64(n))
+		m.entities.WithLabelValues(m.bounded(l)).Add(float64(n))
 	}
 }
 
@@ -76,5 +86,19 @@ func (m *Metrics) countDropped(label string) {
 	if m == nil {
 		return
 	}
-	m.dropped.WithLabelValues(label).Inc()
+	m.dropped.WithLabelValues(m.bounded(label)).Inc()
+}
+
+// bounded returns label, or "other" once maxLabels distinct labels were seen.
+func (m *Metrics) bounded(label string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.labels[label] {
+		return label
+	}
+	if len(m.labels) >= maxLabels {
+		return "other"
+	}
+	m.labels[label] = true
+	return label
 }
