@@ -36,23 +36,32 @@ func NewModelEntity(classID, part string, start int, text string, model string, 
 	}
 }
 
-// producedBy reports whether e's confidence names who.
-func producedBy(e *Entity, who string) bool {
-	return e.Confidence != nil && slices.Contains(e.Confidence.Who, who)
+// ownedBy reports whether e is a suggestion of the model whose who entry is
+// who that no person has acted on: its confidence.who contains who and no
+// "user:" entry, and its state is "pre-added".
+func ownedBy(e *Entity, who string) bool {
+	return suggestion(e) && slices.Contains(e.Confidence.Who, who)
 }
 
-// byPerson reports whether e was made by a person: no confidence, or no
-// "ml:" entry in confidence.who.
-func byPerson(e *Entity) bool {
-	if e.Confidence == nil {
-		return true
+// suggestion reports whether e is a model's suggestion that no person has
+// acted on: its state is "pre-added", its confidence.who has an "ml:" entry
+// and no "user:" entry. Every other entity is a person's decision: made,
+// confirmed, corrected or rejected ("pre-removed") by a person.
+func suggestion(e *Entity) bool {
+	c := e.Confidence
+	if c == nil || c.State == nil || *c.State != StatePreAdded {
+		return false
 	}
-	for _, w := range e.Confidence.Who {
-		if strings.HasPrefix(w, "ml:") {
+	ml := false
+	for _, w := range c.Who {
+		switch {
+		case strings.HasPrefix(w, "user:"):
 			return false
+		case strings.HasPrefix(w, "ml:"):
+			ml = true
 		}
 	}
-	return true
+	return ml
 }
 
 // sameSpan reports whether a and b mark the same text with the same class.
@@ -60,15 +69,49 @@ func sameSpan(a, b *Entity) bool {
 	return a.ClassID == b.ClassID && a.Part == b.Part && slices.Equal(a.Offsets, b.Offsets)
 }
 
+// overlaps reports whether a and b mark text of the same part that overlaps,
+// whatever their classes: some offset of a shares a UTF-16 unit with some
+// offset of b, or both have the same offsets.
+func overlaps(a, b *Entity) bool {
+	if a.Part != b.Part {
+		return false
+	}
+	if slices.Equal(a.Offsets, b.Offsets) {
+		return true
+	}
+	for _, x := range a.Offsets {
+		xEnd := x.Start + UnitLen(x.Text, UTF16)
+		for _, y := range b.Offsets {
+			if x.Start < y.Start+UnitLen(y.Text, UTF16) && y.Start < xEnd {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Merge returns existing with the entities of model replaced by add. It keeps
 // everything else as it came: metas (document labels), relations, anncomplete,
-// sources, unknown keys, people's entities and other models' entities. An
-// entity belongs to model when its confidence.who contains ModelWho(model).
+// sources, unknown keys, people's decisions and other models' suggestions.
 //
-// An entity of add is dropped when a person's entity (see below) or an earlier
-// entity of add already marks the same class, part and offsets: people's
-// annotations win, and duplicates say nothing. A person's entity is one whose
-// confidence.who has no "ml:" entry.
+// An entity belongs to model, and is replaced, only while it is a suggestion
+// nobody acted on: its confidence.who contains ModelWho(model) and no "user:"
+// entry, and its state is "pre-added". An entity is a person's decision when
+// it is not such a suggestion of any model: no confidence, a state other than
+// "pre-added" ("" or null once a person made or confirmed it, "pre-removed"
+// once rejected), a "user:" entry in confidence.who, or no "ml:" entry there.
+// A person's decision is kept even when confidence.who names model.
+//
+// An entity of add is dropped when a person's decision marks text of the same
+// part that overlaps it, whatever its class: people's annotations, corrections
+// and rejections win. It is dropped too when an earlier entity of add marks the
+// same class, part and offsets: duplicates say nothing. Other models'
+// suggestions never drop an entity of add.
+//
+// Overlap is judged in UTF-16 units, tagtog's; with code point offsets, text
+// outside the Basic Multilingual Plane can make an entity ending right before a
+// person's decision count as overlapping it. add should hold entities of model
+// (see NewModelEntity): others would be kept as they are on the next merge.
 //
 // Entities are sorted by the position of their part in doc (parts doc does not
 // have go last, by part id), then start offset, classId and text; the sort is
@@ -98,25 +141,37 @@ func Merge(existing *AnnJSON, doc *Document, model string, add []Entity) *AnnJSO
 	ents := make([]Entity, 0, len(old)+len(add))
 	var people []*Entity
 	for i := range old {
-		if producedBy(&old[i], who) {
+		e := &old[i]
+		if ownedBy(e, who) {
 			continue
 		}
-		ents = append(ents, old[i])
-		if byPerson(&old[i]) {
-			people = append(people, &old[i])
+		ents = append(ents, *e)
+		if !suggestion(e) {
+			people = append(people, e)
 		}
 	}
 	added := make([]*Entity, 0, len(add))
 	for i := range add {
-		if duplicate(&add[i], people) || duplicate(&add[i], added) {
+		e := &add[i]
+		if overlapsAny(e, people) || duplicate(e, added) {
 			continue
 		}
-		ents = append(ents, add[i])
-		added = append(added, &add[i])
+		ents = append(ents, *e)
+		added = append(added, e)
 	}
 	sortEntities(ents, doc)
 	out.Entities = ents
 	return out
+}
+
+// overlapsAny reports whether list has an entity overlapping e.
+func overlapsAny(e *Entity, list []*Entity) bool {
+	for _, other := range list {
+		if overlaps(e, other) {
+			return true
+		}
+	}
+	return false
 }
 
 // duplicate reports whether list has an entity marking the same span as e.
