@@ -376,3 +376,44 @@ func TestHandleSkipsUpdated(t *testing.T) {
 		t.Errorf("outcome %v with %d pushes, want skipped with 0", got, doc.Pushes)
 	}
 }
+
+// TestRerunKeepsPeoplesDecisions: after the model's push, a person confirms
+// one suggestion, rejects another and relabels a third in tagtog's editor.
+// Running the event again (a redelivery, a redrive, a backfill) changes
+// nothing and pushes nothing.
+func TestRerunKeepsPeoplesDecisions(t *testing.T) {
+	e := newEnv(t, anndoc.UTF16)
+	p, _ := newPipeline(t, e, anndoc.UTF16)
+	id, err := e.emu.ImportText(owner, project, "pypl.txt",
+		"Paypal Holdings Inc (PYPL) President and CEO Daniel Schulman Sold $2.7 million of Shares.", emulator.SourceAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Annotate(context.Background(), created(id)); err != nil {
+		t.Fatal(err)
+	}
+	// The person's save: ORG relabelled as PERSON (e_1), PERSON confirmed,
+	// MONEY rejected.
+	saved := `{"annotatable":{"parts":["s1v1"]},"anncomplete":false,"sources":[],"metas":{},"entities":[` +
+		`{"classId":"e_1","part":"s1v1","offsets":[{"start":0,"text":"Paypal Holdings Inc"}],"confidence":{"state":"","who":["user:ana"],"prob":1},"fields":{},"normalizations":{}},` +
+		`{"classId":"e_1","part":"s1v1","offsets":[{"start":45,"text":"Daniel Schulman"}],"confidence":{"state":"","who":["` + ml + `","user:ana"],"prob":1},"fields":{},"normalizations":{}},` +
+		`{"classId":"e_3","part":"s1v1","offsets":[{"start":66,"text":"$2.7 million"}],"confidence":{"state":"pre-removed","who":["` + ml + `"],"prob":0.95},"fields":{},"normalizations":{}}` +
+		`],"relations":[]}`
+	if err := e.emu.Save(owner, project, id, emulator.Master, []byte(saved)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Annotate(context.Background(), created(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := e.emu.Document(owner, project, id)
+	if res.Pushed || doc.Pushes != 1 {
+		t.Errorf("re-run pushed %v (emulator pushes %d), want nothing pushed after the first push", res.Pushed, doc.Pushes)
+	}
+	_, got := entitiesOf(t, e, id)
+	equalEntities(t, got, []entity{
+		{"e_1", "s1v1", 0, "Paypal Holdings Inc", "user:ana"},
+		{"e_1", "s1v1", 45, "Daniel Schulman", ml},
+		{"e_3", "s1v1", 66, "$2.7 million", ml},
+	})
+}
