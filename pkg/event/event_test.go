@@ -239,3 +239,54 @@ func BenchmarkMsgID(b *testing.B) {
 		_ = e.MsgID()
 	}
 }
+
+// FuzzUnmarshal feeds arbitrary bytes to Unmarshal: it never panics, every
+// error wraps ErrInvalid, and an accepted envelope is valid and survives
+// Marshal and Unmarshal unchanged.
+func FuzzUnmarshal(f *testing.F) {
+	e := New(now, "acme", "ner-demo", "aQm3xT0bV1-memo.txt", "alice", StatusCreated, SourceGUI)
+	valid, err := e.Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add([]byte(`{"v":1,"id":"x","received_at":"2024-05-06T07:08:09+02:00","owner":"a","project":"p","doc_id":"d","status":"updated","format":"tagtogID"}`))
+	f.Add([]byte(`{"V":1,"ID":"x","RECEIVED_AT":"2024-05-06T07:08:09.5Z","Owner":"\u00e9","project":"p","doc_id":"d","status":"created","source":"api","format":"tagtogID"}`))
+	f.Add([]byte(`{"v":2}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := Unmarshal(b)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error does not wrap ErrInvalid: %v", err)
+			}
+			return
+		}
+		if err := e.Validate(); err != nil {
+			t.Fatalf("accepted an invalid envelope: %v", err)
+		}
+		out, err := e.Marshal()
+		if err != nil {
+			t.Fatalf("Marshal: %v", err)
+		}
+		again, err := Unmarshal(out)
+		if err != nil {
+			t.Fatalf("Unmarshal of own output: %v\n%s", err, out)
+		}
+		if !sameEnvelope(e, again) {
+			t.Fatalf("round trip changed the envelope:\n%+v\n%+v", e, again)
+		}
+	})
+}
+
+// sameEnvelope compares envelopes field by field, times as instants with
+// the same UTC offset (time.Location pointers differ between decodes).
+func sameEnvelope(a, b Envelope) bool {
+	_, offA := a.ReceivedAt.Zone()
+	_, offB := b.ReceivedAt.Zone()
+	if !a.ReceivedAt.Equal(b.ReceivedAt) || offA != offB {
+		return false
+	}
+	a.ReceivedAt, b.ReceivedAt = time.Time{}, time.Time{}
+	return a == b
+}

@@ -1,10 +1,12 @@
 package dictionary_test
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tagflow/tagflow/pkg/annotate"
 	"github.com/tagflow/tagflow/pkg/annotate/dictionary"
@@ -146,4 +148,40 @@ func BenchmarkAnnotate(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(words)*float64(b.N)/b.Elapsed().Seconds(), "words/s")
+}
+
+// FuzzParse feeds an arbitrary dictionary and text to Parse and Find: they
+// never panic, errors name a line, and matches lie within the text, on rune
+// boundaries, sorted, without overlaps and with a non-empty id.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("ACME\tAcme Corp\tACME\t@@@\tAcme\n# comment\nIBM\n"), "Acme Corp bought IBM; acme too.", false)
+	f.Add([]byte("\uFEFFe1\tZoë Müller\r\n\ne2\t東京\t@@@\tTokyo\n"), "ZOË MÜLLER in 東京 and tokyo", true)
+	f.Add([]byte("x\ta b c d e f g h\n\tno id\n"), "a b c d e f g h", false)
+	f.Add([]byte("k\tİstanbul\nAT&T\n"), "İSTANBUL istanbul AT & T AT&T", true)
+	f.Fuzz(func(t *testing.T, dict []byte, text string, fold bool) {
+		var opts []dictionary.Option
+		if fold {
+			opts = append(opts, dictionary.CaseInsensitive())
+		}
+		d, err := dictionary.Parse(bytes.NewReader(dict), "ORG", opts...)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "dictionary: line ") {
+				t.Fatalf("error does not name the line: %v", err)
+			}
+			return
+		}
+		last := 0
+		for _, m := range d.Find(text) {
+			if m.Start < last || m.End <= m.Start || m.End > len(text) {
+				t.Fatalf("match %+v out of order or out of bounds (text of %d bytes, last end %d)", m, len(text), last)
+			}
+			if utf8.ValidString(text) && (!utf8.RuneStart(text[m.Start]) || (m.End < len(text) && !utf8.RuneStart(text[m.End]))) {
+				t.Fatalf("match %+v cuts a character in %q", m, text)
+			}
+			if m.ID == "" {
+				t.Fatalf("match %+v has no id", m)
+			}
+			last = m.End
+		}
+	})
 }
