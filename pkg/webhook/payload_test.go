@@ -1,7 +1,9 @@
 package webhook
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -64,6 +66,47 @@ func FuzzDecodePayload(f *testing.F) {
 		}
 		if p.Member == "master" {
 			t.Fatal("member master not normalised")
+		}
+	})
+}
+
+// FuzzScanPayload checks the one-pass scanner against the general decoder:
+// whenever scanPayload accepts a body, decodePayloadFields accepts it too and
+// reads the same fields, so DecodePayload's payload and error text do not
+// depend on which of the two read the body.
+func FuzzScanPayload(f *testing.F) {
+	for _, s := range []string{
+		`{"owner":"acme","project":"ner-demo","tagtogID":"aQm3xT0bV1.kLp9sR_2wYz7uHcE4-memo.txt"}`,
+		`{"owner":"acme","project":"ner","docid":"x","tagtogID":"y","member":"master"}`,
+		` {"owner":null,"project":"p","docid":"d","extra":{"a":[1,-2.5e+3,true,false,null,{"b":"c"}]}} `,
+		`{"annotatable":{"parts":["s1v1"]},"entities":[],"owner":null}`,
+		`{"annotatable":{"parts":["s1v1"]},"entities":[]}`,
+		`{"owner":"Zoë","project":"東京","tagtogID":"😀"}`,
+		`{"owner":"a","owner":"b"}`,
+		`{"owner":"a\u0062","project":"p","docid":"d"}`,
+		`{"OWNER":"a","project":"p","docid":"d"}`,
+		`{"owner":1}`, `{}`, `{"a":01}`,
+	} {
+		f.Add([]byte(s))
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrBadPayload, fmt.Sprintf(format, args...))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		trimmed := bytes.TrimSpace(b)
+		if len(trimmed) == 0 || trimmed[0] != '{' {
+			return // DecodePayload answers these before either decoder runs
+		}
+		fast, ok := scanPayload(trimmed)
+		if !ok {
+			return // the general decoder decides
+		}
+		general, err := decodePayloadFields(trimmed, bad)
+		if err != nil {
+			t.Fatalf("scanner accepted what the general decoder rejects (%v):\n%q", err, trimmed)
+		}
+		if fast != general {
+			t.Fatalf("decoders disagree on %q:\nscanner %+v\ngeneral %+v", trimmed, fast, general)
 		}
 	})
 }
