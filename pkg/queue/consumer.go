@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -33,13 +34,22 @@ const (
 	HeaderRedrive     = "Tagflow-Redrive"          // on a redriven event: the dead letter's sequence
 )
 
-// ReasonMaxDeliver and ReasonInvalidEnvelope are the dead-letter reasons the
-// consumer itself gives.
+// The dead-letter reasons the consumer itself gives.
 const (
-	ReasonMaxDeliver      = "max_deliver"
+	// ReasonMaxDeliver: a Retry at the durable consumer's last delivery.
+	ReasonMaxDeliver = "max_deliver"
+	// ReasonInvalidEnvelope: the message is not a valid event envelope.
 	ReasonInvalidEnvelope = "invalid_envelope"
-	ReasonPanic           = "handler_panic"
+	// ReasonPanic: the handler panicked.
+	ReasonPanic = "handler_panic"
+	// ReasonUnknownDeliveries: a Retry of a message whose delivery count
+	// could not be read from its JetStream metadata. It might have been the
+	// last delivery, after which a Nak would lose it, so it is dead-lettered.
+	ReasonUnknownDeliveries = "unknown_deliveries"
 )
+
+// infoTimeout bounds the consumer-info request made before a retry.
+const infoTimeout = 2 * time.Second
 
 // maxErrorHeader bounds the Tagflow-Error header.
 const maxErrorHeader = 512
@@ -52,9 +62,13 @@ type Handler func(ctx context.Context, d *Delivery) Outcome
 type Delivery struct {
 	// Envelope is the decoded and validated event.
 	Envelope event.Envelope
-	// NumDelivered counts deliveries of this event, 1 for the first.
+	// NumDelivered counts deliveries of this event, 1 for the first; 0
+	// when the message carried no readable JetStream metadata.
 	NumDelivered int
-	// MaxDeliver is the configured maximum; NumDelivered == MaxDeliver is the last try.
+	// MaxDeliver is the durable consumer's maximum as the server last
+	// reported it (not this process's Config, which another process's
+	// EnsureConsumer may have overridden); <= 0 means unlimited.
+	// NumDelivered == MaxDeliver is the last try.
 	MaxDeliver int
 	// Subject is the subject the event was published on.
 	Subject string
@@ -77,8 +91,17 @@ func (d *Delivery) InProgress() error {
 }
 
 // LastTry reports whether this is the last delivery before a Retry becomes a
-// dead letter.
-func (d *Delivery) LastTry() bool { return d.MaxDeliver > 0 && d.NumDelivered >= d.MaxDeliver }
+// dead letter. It is also true when NumDelivered is unknown (0), since a
+// Retry is then dead-lettered too. The consumer re-reads the server's
+// MaxDeliver before acting on a Retry, so a handler's LastTry can be stale
+// only when another process changed the consumer meanwhile.
+func (d *Delivery) LastTry() bool { return lastTry(d.NumDelivered, d.MaxDeliver) }
+
+// lastTry decides whether a Retry of delivery n under the server's maximum
+// max must become a dead letter: JetStream never delivers the event again
+// after delivery limit, so a Nak there would lose it silently. n < 1 means the
+// count is unknown, which is treated as the last try.
+func lastTry(n, limit int) bool { return n < 1 || (limit > 0 && n >= limit) }
 
 // ConsumerOptions configures a Consumer. Zero values mean the defaults.
 type ConsumerOptions struct {
@@ -90,6 +113,8 @@ type ConsumerOptions struct {
 	// 30s termination grace of container platforms).
 	ShutdownGrace time.Duration
 	// FetchWait is how long one pull request waits for an event. Default 5s.
+	// Run lets the pull in flight when its context ends run out rather than
+	// cancel it, so stopping takes up to FetchWait (at most ShutdownGrace).
 	FetchWait time.Duration
 	// Metrics counts outcomes; nil counts nothing.
 	Metrics *Metrics
@@ -114,6 +139,10 @@ type Consumer struct {
 	kind Kind
 	opts ConsumerOptions
 	log  *slog.Logger
+
+	// maxDeliver is the durable consumer's MaxDeliver as the server last
+	// reported it.
+	maxDeliver atomic.Int64
 
 	mu      sync.Mutex
 	lastLog time.Time
@@ -155,13 +184,25 @@ func NewConsumer(c *Client, kind Kind, opts ConsumerOptions) (*Consumer, error) 
 }
 
 // Run pulls and handles events until ctx ends, then shuts down:
-//  1. it stops pulling (an event that arrives after that is Nak'd at once);
+//  1. it issues no new pull requests; a pull already waiting at the server
+//     is not cancelled (the server would still deliver an event to it, which
+//     would then wait out AckWait and use up a delivery) but runs out within
+//     FetchWait, and an event it brings is handled like any other;
 //  2. in-flight handlers go on with their context alive for ShutdownGrace;
 //  3. then their context is cancelled; a Retry returned after that is Nak'd
 //     without delay, so another process picks the event up at once (at the
 //     last delivery it is dead-lettered instead, since JetStream would not
 //     deliver it again);
 //  4. Run returns when every handler has returned.
+//
+// Only when ShutdownGrace ends while a pull is still waiting (ShutdownGrace
+// shorter than FetchWait) is that pull cancelled; an event the server sends
+// to it afterwards is redelivered after AckWait.
+//
+// The Retry-or-dead-letter decision uses the durable consumer's MaxDeliver
+// as the server has it, read when Run starts and again before acting on
+// each Retry (falling back to the last value read when the server does not
+// answer), never this process's Config.MaxDeliver.
 //
 // Run returns nil after a shutdown, or an error wrapping ErrNotFound when the
 // durable consumer does not exist. While NATS is unreachable it keeps trying.
@@ -182,6 +223,7 @@ func (co *Consumer) Run(ctx context.Context, h Handler) error {
 		}
 		co.pause(ctx, err)
 	}
+	co.maxDeliver.Store(int64(cons.CachedInfo().Config.MaxDeliver))
 	co.opts.Metrics.init(string(co.kind))
 
 	hctx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
@@ -207,10 +249,13 @@ func (co *Consumer) Run(ctx context.Context, h Handler) error {
 	return nil
 }
 
-// pull is one worker: fetch one event, handle it, repeat.
+// pull is one worker: fetch one event, handle it, repeat until ctx ends.
+// The fetch lives on hctx, not ctx: a pull waiting when ctx ends runs out
+// (or brings an event, which is handled) instead of being abandoned at the
+// server.
 func (co *Consumer) pull(ctx, hctx context.Context, cons jetstream.Consumer, h Handler) {
 	for ctx.Err() == nil {
-		fctx, cancel := context.WithTimeout(ctx, co.opts.FetchWait)
+		fctx, cancel := context.WithTimeout(hctx, co.opts.FetchWait)
 		batch, err := cons.Fetch(1, jetstream.FetchContext(fctx))
 		if err != nil {
 			cancel()
@@ -218,11 +263,7 @@ func (co *Consumer) pull(ctx, hctx context.Context, cons jetstream.Consumer, h H
 			continue
 		}
 		for msg := range batch.Messages() {
-			if ctx.Err() != nil {
-				_ = msg.Nak() // arrived while stopping: let another process have it now
-				continue
-			}
-			co.handle(hctx, msg, h)
+			co.handle(hctx, cons, msg, h)
 		}
 		cancel()
 		if err := batch.Error(); err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -247,15 +288,17 @@ func (co *Consumer) pause(ctx context.Context, err error) {
 	}
 }
 
-func (co *Consumer) handle(hctx context.Context, msg jetstream.Msg, h Handler) {
-	d := &Delivery{Subject: msg.Subject(), Data: msg.Data(), msg: msg, MaxDeliver: co.c.cfg.MaxDeliver}
+func (co *Consumer) handle(hctx context.Context, cons jetstream.Consumer, msg jetstream.Msg, h Handler) {
+	d := &Delivery{Subject: msg.Subject(), Data: msg.Data(), msg: msg, MaxDeliver: int(co.maxDeliver.Load())}
 	if meta, err := msg.Metadata(); err == nil {
 		d.NumDelivered = int(meta.NumDelivered)
 		d.Seq = meta.Sequence.Stream
+	} else {
+		co.log.Warn("message without JetStream metadata; a retry of it will be dead-lettered", "err", err)
 	}
 	env, err := event.Unmarshal(d.Data)
 	if err != nil {
-		co.apply(hctx, d, DeadLetter(ReasonInvalidEnvelope, err, 0))
+		co.apply(hctx, cons, d, DeadLetter(ReasonInvalidEnvelope, err, 0))
 		return
 	}
 	d.Envelope = env
@@ -264,7 +307,21 @@ func (co *Consumer) handle(hctx context.Context, msg jetstream.Msg, h Handler) {
 	stop := co.keepAlive(d)
 	out := co.call(hctx, h, d)
 	stop()
-	co.apply(hctx, d, out)
+	co.apply(hctx, cons, d, out)
+}
+
+// serverMaxDeliver asks the server for the durable consumer's MaxDeliver,
+// falling back to the last value read when it does not answer in time.
+func (co *Consumer) serverMaxDeliver(ctx context.Context, cons jetstream.Consumer, log *slog.Logger) int {
+	ictx, cancel := context.WithTimeout(ctx, infoTimeout)
+	defer cancel()
+	info, err := cons.Info(ictx)
+	if err != nil {
+		log.Warn("cannot read the consumer's MaxDeliver; using the last value read", "max_deliver", co.maxDeliver.Load(), "err", err)
+		return int(co.maxDeliver.Load())
+	}
+	co.maxDeliver.Store(int64(info.Config.MaxDeliver))
+	return info.Config.MaxDeliver
 }
 
 // call runs the handler, turning a panic into a dead letter: a handler that
@@ -301,7 +358,7 @@ func (co *Consumer) keepAlive(d *Delivery) (stop func()) {
 }
 
 // apply turns an outcome into Ack, Nak with delay, or dead letter + Term.
-func (co *Consumer) apply(hctx context.Context, d *Delivery, out Outcome) {
+func (co *Consumer) apply(hctx context.Context, cons jetstream.Consumer, d *Delivery, out Outcome) {
 	interrupted := hctx.Err() != nil
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(hctx), 10*time.Second)
 	defer cancel()
@@ -324,7 +381,11 @@ func (co *Consumer) apply(hctx context.Context, d *Delivery, out Outcome) {
 	case actDeadLetter:
 		co.deadLetter(ctx, d, out.reason, out.err, out.status, log)
 	default:
-		if d.LastTry() {
+		if d.NumDelivered < 1 {
+			co.deadLetter(ctx, d, ReasonUnknownDeliveries, out.err, out.status, log)
+			return
+		}
+		if lastTry(d.NumDelivered, co.serverMaxDeliver(ctx, cons, log)) {
 			co.deadLetter(ctx, d, ReasonMaxDeliver, out.err, out.status, log)
 			return
 		}
@@ -372,7 +433,11 @@ func (co *Consumer) deadLetter(ctx context.Context, d *Delivery, reason string, 
 		m.Header.Set(HeaderEventID, d.Envelope.ID)
 	}
 	// A redelivery after a lost Term publishes the same id: stored once.
-	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dlq:%s:%d", kind, d.Seq))
+	// Without a stream sequence (no metadata) there is no safe id: two
+	// different events would share it and the second would be dropped.
+	if d.Seq != 0 {
+		m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dlq:%s:%d", kind, d.Seq))
+	}
 	m.Header.Set(jetstream.ExpectedStreamHeader, co.c.cfg.DLQStream)
 
 	var err error

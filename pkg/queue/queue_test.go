@@ -408,15 +408,20 @@ func TestRedrive(t *testing.T) {
 }
 
 func TestInProgressPreventsRedelivery(t *testing.T) {
-	f := setup(t, func(c *queue.Config) { c.AckWait = time.Second })
+	// AckWait 2s: the in-progress signal every AckWait/3 keeps a margin of
+	// over a second against scheduling stalls on a loaded machine.
+	f := setup(t, func(c *queue.Config) { c.AckWait = 2 * time.Second })
 	f.publish(t, newEnv("doc1", event.StatusCreated))
 	rec := &recorder{next: func(_ int, d *queue.Delivery) queue.Outcome {
-		time.Sleep(3 * time.Second) // slow work, three times AckWait
+		time.Sleep(5 * time.Second) // slow work, two and a half times AckWait
 		return queue.Ack()
 	}}
 	stop := f.run(t, queue.Annotator, queue.ConsumerOptions{Concurrency: 2}, rec.handle)
 	waitFor(t, "ack", func() bool {
 		cs := consumerStatus(t, f.status(t), "annotator")
+		if n := rec.calls(); n > 1 {
+			t.Fatalf("handler calls = %d, want 1 (redelivered while in progress); %+v", n, cs)
+		}
 		return rec.calls() == 1 && cs.AckPending == 0
 	})
 	stop()
