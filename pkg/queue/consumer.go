@@ -98,9 +98,9 @@ func (d *Delivery) InProgress() error {
 func (d *Delivery) LastTry() bool { return lastTry(d.NumDelivered, d.MaxDeliver) }
 
 // lastTry decides whether a Retry of delivery n under the server's maximum
-// max must become a dead letter: JetStream never delivers the event again
-// after delivery limit, so a Nak there would lose it silently. n < 1 means the
-// count is unknown, which is treated as the last try.
+// limit (<= 0: unlimited) must become a dead letter: JetStream never delivers
+// the event again after delivery limit, so a Nak there would lose it
+// silently. n < 1 means the count is unknown, treated as the last try.
 func lastTry(n, limit int) bool { return n < 1 || (limit > 0 && n >= limit) }
 
 // ConsumerOptions configures a Consumer. Zero values mean the defaults.
