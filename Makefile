@@ -5,6 +5,7 @@ CMDS    := ingest worker tagtog-emulator tagflowctl devstack
 EXPORT  ?= ../shared/data/tagtog-export
 FUZZTIME ?= 10s
 BENCHFLAGS ?=
+FUZZMIN ?= 2000x
 
 .PHONY: all build run run-export test fuzz fuzz-short lint vet deploy-static bench bench-quick chaos check-deploy check-deploy-static browser up up-real down images clean
 
@@ -90,7 +91,7 @@ fuzz-short:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) $$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) $$pkg; exit 1; }; \
 	  done; \
 	done
 
