@@ -93,6 +93,22 @@ func (f *fixture) status(tb testing.TB) queue.Status {
 	return st
 }
 
+// settledStatus returns the status once the annotator consumer's pending
+// count equals the stream's messages not yet delivered to it, or the last
+// status after 10 s: JetStream updates a consumer's pending count a moment
+// after a publish is acknowledged.
+func (f *fixture) settledStatus(tb testing.TB, wantPending uint64) queue.Status {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := f.status(tb)
+		if consumerStatus(tb, st, "annotator").Pending == wantPending || time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func consumerStatus(tb testing.TB, st queue.Status, name string) queue.ConsumerStatus {
 	tb.Helper()
 	for _, c := range st.Consumers {

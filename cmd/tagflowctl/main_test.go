@@ -20,7 +20,7 @@ import (
 func TestStatus(t *testing.T) {
 	f := setup(t, queue.Annotator)
 	f.publishCreated(t, "doc-1", "doc-2", "doc-3")
-	st := f.status(t)
+	st := f.settledStatus(t, 3)
 	if st.Stream.Msgs != 3 {
 		t.Fatalf("stream holds %d messages, want 3", st.Stream.Msgs)
 	}
@@ -248,7 +248,7 @@ func TestDLQRedrive(t *testing.T) {
 	}
 	check := func(t *testing.T, dlq, stream, pending uint64) {
 		t.Helper()
-		st := f.status(t)
+		st := f.settledStatus(t, pending)
 		a := consumerStatus(t, st, "annotator")
 		if st.DLQ.Msgs != dlq || st.Stream.Msgs != stream || a.Pending != pending || a.AckPending != 0 {
 			t.Errorf("dlq %d, stream %d, annotator pending %d ack pending %d; want %d, %d, %d, 0",
@@ -378,7 +378,7 @@ func TestBackfill(t *testing.T) {
 		if got := tt.searches.Swap(0); got != 3 {
 			t.Errorf("%d search requests, want 3", got)
 		}
-		st := f.status(t)
+		st := f.settledStatus(t, 120)
 		if a := consumerStatus(t, st, "annotator"); st.Stream.Msgs != 120 || a.Pending != 120 {
 			t.Errorf("stream %d messages, annotator pending %d; want 120, 120", st.Stream.Msgs, a.Pending)
 		}
