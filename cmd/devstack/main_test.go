@@ -47,4 +47,3 @@ func TestGeneratedText(t *testing.T) {
 		t.Error("two indexes give the same text")
 	}
 }
-
