@@ -251,7 +251,7 @@ func serve(ctx context.Context, s *settings, log *slog.Logger, started func(stri
 	go func() { srvDone <- srv.Serve(ln) }()
 	log.Info("worker started", "nats", queue.RedactURL(s.natsURL), "tagtog", redactURL(s.tagtogURL),
 		"annotator", s.annotator, "model", name, "concurrency", s.concurrency, "offset_unit", unit.String(),
-		"metrics", ln.Addr().String())
+		"metrics", ln.Addr().String(), "export_dir", s.exportDir)
 	if started != nil {
 		started(ln.Addr().String())
 	}
