@@ -440,21 +440,38 @@ func (co *Consumer) deadLetter(ctx context.Context, d *Delivery, reason string, 
 	}
 	m.Header.Set(jetstream.ExpectedStreamHeader, co.c.cfg.DLQStream)
 
+	// Before the last delivery a dead letter that cannot be stored is Nak'd
+	// after three attempts: JetStream delivers the event again. At the last
+	// delivery it would not, so the publish is tried until it succeeds or the
+	// consumer shuts down, keeping the event in progress meanwhile: the dead
+	// letter carries the event's bytes, and storing it is what keeps the
+	// event.
+	last := d.LastTry()
 	var err error
-	for attempt := range 3 {
+	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			t := time.NewTimer(time.Duration(attempt) * 200 * time.Millisecond)
+			wait := min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second)
+			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 			case <-t.C:
 			}
 			t.Stop()
+			if last {
+				_ = d.InProgress()
+			}
 		}
 		if err = co.c.checkSize(m); err != nil {
 			break
 		}
 		if _, err = co.c.js.PublishMsg(ctx, m); err == nil || ctx.Err() != nil {
 			break
+		}
+		if !last && attempt >= 2 {
+			break
+		}
+		if attempt == 2 {
+			log.Error("cannot store dead letter at the last delivery; trying until it is stored or the worker stops", "reason", reason, "err", err)
 		}
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tagflow/tagflow/pkg/event"
@@ -139,5 +140,48 @@ func TestShutdownKeepsPullInFlight(t *testing.T) {
 	cs := consumerStatus(t, f.status(t), "annotator")
 	if cs.AckPending != 0 || cs.Pending != 0 || cs.Redelivered != 0 || cs.Waiting != 0 {
 		t.Errorf("annotator after stop: %+v", cs)
+	}
+}
+
+// TestLastDeliveryWaitsForTheDeadLetterStream: at the last delivery a dead
+// letter that cannot be stored is not Nak'd (JetStream would never deliver
+// the event again); the consumer keeps trying until the dead-letter stream
+// is back, and the event ends there.
+func TestLastDeliveryWaitsForTheDeadLetterStream(t *testing.T) {
+	f := setup(t, func(c *queue.Config) { c.MaxDeliver = 1 })
+	js, err := jetstream.New(f.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteStream(testCtx(t), "TAGTOG_DLQ"); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	e := newEnv("doc1", event.StatusCreated)
+	f.publish(t, e)
+	called := make(chan struct{}, 1)
+	rec := &recorder{next: func(n int, _ *queue.Delivery) queue.Outcome {
+		called <- struct{}{}
+		return queue.Retry(errors.New("tagtog: 503 Service Unavailable"), 0)
+	}}
+	stop := f.run(t, queue.Annotator, queue.ConsumerOptions{Concurrency: 1, Metrics: queue.NewMetrics(reg)}, rec.handle)
+	defer stop()
+	<-called
+	// Let a few publish attempts fail, then bring the stream back.
+	waitFor(t, "failed attempts", func() bool { return rec.calls() == 1 })
+	time.Sleep(6 * time.Second) // the outage being simulated (longer than the old three attempts), not a wait for a condition
+	if err := f.c.EnsureStreams(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "dead letter", func() bool { return outcomeCount(t, reg, "dead_lettered") == 1 })
+	if got := outcomeCount(t, reg, "failed"); got != 0 {
+		t.Errorf("failed outcomes = %v, want 0", got)
+	}
+	raw := dlqRaw(t, f)
+	if len(raw) != 1 || raw[0].Header.Get(queue.HeaderReason) != "max_deliver" || raw[0].Header.Get(queue.HeaderEventID) != e.ID {
+		t.Fatalf("dead letters %d, want 1 max_deliver letter of the event", len(raw))
+	}
+	if got := rec.calls(); got != 1 {
+		t.Errorf("handler calls = %d, want 1", got)
 	}
 }
