@@ -1,6 +1,7 @@
 package anndoc_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tagflow/tagflow/pkg/anndoc"
@@ -100,5 +101,27 @@ func BenchmarkMarshalAnnJSON(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkMergeMany merges 2,000 suggestions into a part with 2,000 people's
+// entities: the overlap checks are indexed, so this is not 4 million checks.
+func BenchmarkMergeMany(b *testing.B) {
+	const n = 2000
+	text := strings.Repeat("abcde fghij ", n)
+	doc := &anndoc.Document{ID: "d", Parts: []anndoc.Part{{ID: "s1v1", Text: text}}}
+	existing := &anndoc.AnnJSON{}
+	var add []anndoc.Entity
+	for i := 0; i < n; i++ {
+		person := anndoc.NewModelEntity("e_1", "s1v1", i*12, "abcde", "x", 1)
+		person.Confidence.Who = []string{"user:ana"}
+		existing.Entities = append(existing.Entities, person)
+		add = append(add, anndoc.NewModelEntity("e_2", "s1v1", i*12+6, "fghij", "m", 0.9))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if got := anndoc.Merge(existing, doc, "m", add); len(got.Entities) != 2*n {
+			b.Fatalf("%d entities, want %d", len(got.Entities), 2*n)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -62,32 +64,6 @@ func suggestion(e *Entity) bool {
 		}
 	}
 	return ml
-}
-
-// sameSpan reports whether a and b mark the same text with the same class.
-func sameSpan(a, b *Entity) bool {
-	return a.ClassID == b.ClassID && a.Part == b.Part && slices.Equal(a.Offsets, b.Offsets)
-}
-
-// overlaps reports whether a and b mark text of the same part that overlaps,
-// whatever their classes: some offset of a shares a UTF-16 unit with some
-// offset of b, or both have the same offsets.
-func overlaps(a, b *Entity) bool {
-	if a.Part != b.Part {
-		return false
-	}
-	if slices.Equal(a.Offsets, b.Offsets) {
-		return true
-	}
-	for _, x := range a.Offsets {
-		xEnd := x.Start + UnitLen(x.Text, UTF16)
-		for _, y := range b.Offsets {
-			if x.Start < y.Start+UnitLen(y.Text, UTF16) && y.Start < xEnd {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Merge returns existing with the entities of model replaced by add. It keeps
@@ -150,34 +126,98 @@ func Merge(existing *AnnJSON, doc *Document, model string, add []Entity) *AnnJSO
 			people = append(people, e)
 		}
 	}
-	added := make([]*Entity, 0, len(add))
+	// Indexes keep Merge near-linear: a document with thousands of people's
+	// entities and thousands of suggestions must not cost their product.
+	peopleIx := newSpanIndex(people)
+	added := make(map[string]bool, len(add))
 	for i := range add {
 		e := &add[i]
-		if overlapsAny(e, people) || duplicate(e, added) {
+		key := spanKey(e, true)
+		if peopleIx.overlaps(e) || added[key] {
 			continue
 		}
 		ents = append(ents, *e)
-		added = append(added, e)
+		added[key] = true
 	}
 	sortEntities(ents, doc)
 	out.Entities = ents
 	return out
 }
 
-// overlapsAny reports whether list has an entity overlapping e.
-func overlapsAny(e *Entity, list []*Entity) bool {
-	for _, other := range list {
-		if overlaps(e, other) {
-			return true
-		}
+// spanKey identifies an entity's part and offsets, with its class when
+// withClass is set.
+func spanKey(e *Entity, withClass bool) string {
+	var b strings.Builder
+	if withClass {
+		b.WriteString(e.ClassID)
 	}
-	return false
+	b.WriteByte(0)
+	b.WriteString(e.Part)
+	for _, o := range e.Offsets {
+		b.WriteByte(0)
+		b.WriteString(strconv.Itoa(o.Start))
+		b.WriteByte(0)
+		b.WriteString(o.Text)
+	}
+	return b.String()
 }
 
-// duplicate reports whether list has an entity marking the same span as e.
-func duplicate(e *Entity, list []*Entity) bool {
-	for _, other := range list {
-		if sameSpan(e, other) {
+// spanIndex answers overlaps(e, x) for every x of a list of entities in
+// O(log n) per offset of e: per part, the UTF-16 intervals of the list
+// sorted by start with a running maximum of their ends, plus the exact
+// offsets of each entity (entities with identical offsets overlap even when
+// empty).
+type spanIndex struct {
+	parts map[string]*partIntervals
+	exact map[string]bool
+}
+
+type partIntervals struct {
+	starts, maxEnd []int
+}
+
+type interval struct{ start, end int }
+
+func newSpanIndex(list []*Entity) spanIndex {
+	ix := spanIndex{parts: make(map[string]*partIntervals), exact: make(map[string]bool, len(list))}
+	byPart := make(map[string][]interval)
+	for _, e := range list {
+		ix.exact[spanKey(e, false)] = true
+		for _, o := range e.Offsets {
+			byPart[e.Part] = append(byPart[e.Part], interval{o.Start, o.Start + UnitLen(o.Text, UTF16)})
+		}
+	}
+	for part, ivs := range byPart {
+		sort.Slice(ivs, func(i, j int) bool { return ivs[i].start < ivs[j].start })
+		pi := &partIntervals{starts: make([]int, len(ivs)), maxEnd: make([]int, len(ivs))}
+		m := 0
+		for i, iv := range ivs {
+			m = max(m, iv.end)
+			pi.starts[i], pi.maxEnd[i] = iv.start, m
+		}
+		ix.parts[part] = pi
+	}
+	return ix
+}
+
+// overlaps reports whether e marks text of the same part that overlaps an
+// entity of the index, whatever their classes: some offset of e shares a
+// UTF-16 unit with some offset of an indexed entity, or both have the same
+// offsets.
+func (ix spanIndex) overlaps(e *Entity) bool {
+	if ix.exact[spanKey(e, false)] {
+		return true
+	}
+	pi := ix.parts[e.Part]
+	if pi == nil {
+		return false
+	}
+	for _, x := range e.Offsets {
+		xEnd := x.Start + UnitLen(x.Text, UTF16)
+		// Intervals starting before xEnd; one of them overlaps when the
+		// largest end among them passes x.Start.
+		n := sort.SearchInts(pi.starts, xEnd)
+		if n > 0 && pi.maxEnd[n-1] > x.Start {
 			return true
 		}
 	}
