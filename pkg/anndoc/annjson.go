@@ -678,6 +678,45 @@ func (d *fastDecoder) null() bool {
 	return false
 }
 
+// object reads the members of an object whose '{' is next, calling member
+// with each key once the ':' is read; member reads the value and reports
+// whether it was acceptable.
+func (d *fastDecoder) object(member func(k []byte) bool) bool {
+	if !d.open('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		more, ok := d.next(first, '}')
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		k, ok := d.key()
+		if !ok || !member(k) {
+			return false
+		}
+	}
+}
+
+// array reads the elements of an array whose '[' was already read, calling
+// elem for each.
+func (d *fastDecoder) array(elem func() bool) bool {
+	for first := true; ; first = false {
+		more, ok := d.next(first, ']')
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		if !elem() {
+			return false
+		}
+	}
+}
+
 // strings reads an array of strings; null gives nil.
 func (d *fastDecoder) strings() ([]string, bool) {
 	if d.null() {
@@ -687,20 +726,15 @@ func (d *fastDecoder) strings() ([]string, bool) {
 		return nil, false
 	}
 	out := []string{}
-	for first := true; ; first = false {
-		more, ok := d.next(first, ']')
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return out, true
-		}
+	ok := d.array(func() bool {
 		s, ok := d.internedString()
-		if !ok {
-			return nil, false
-		}
 		out = append(out, s)
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return out, true
 }
 
 // number reads a JSON number and returns its text.
@@ -848,22 +882,9 @@ func seen(set *int, bit int) bool {
 }
 
 func (d *fastDecoder) annJSON(a *AnnJSON) bool {
-	if !d.open('{') {
-		return false
-	}
 	set := 0
-	for first := true; ; first = false {
-		more, ok := d.next(first, '}')
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
+	return d.object(func(k []byte) bool {
+		ok := true
 		switch string(k) {
 		case "annotatable":
 			ok = seen(&set, keyAnnotatable) && (d.null() || d.annotatable(&a.Annotatable))
@@ -900,29 +921,14 @@ func (d *fastDecoder) annJSON(a *AnnJSON) bool {
 		default:
 			ok = d.extra(&a.Extra, string(k))
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 func (d *fastDecoder) annotatable(an *Annotatable) bool {
-	if !d.open('{') {
-		return false
-	}
 	set := 0
-	for first := true; ; first = false {
-		more, ok := d.next(first, '}')
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
+	return d.object(func(k []byte) bool {
+		ok := true
 		if string(k) == "parts" {
 			ok = seen(&set, 1)
 			if ok {
@@ -931,10 +937,8 @@ func (d *fastDecoder) annotatable(an *Annotatable) bool {
 		} else {
 			ok = d.extra(&an.Extra, string(k))
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 func (d *fastDecoder) entities(a *AnnJSON) bool {
@@ -945,38 +949,16 @@ func (d *fastDecoder) entities(a *AnnJSON) bool {
 		return false
 	}
 	a.Entities = []Entity{}
-	for first := true; ; first = false {
-		more, ok := d.next(first, ']')
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
+	return d.array(func() bool {
 		a.Entities = append(a.Entities, Entity{})
-		if !d.entity(&a.Entities[len(a.Entities)-1]) {
-			return false
-		}
-	}
+		return d.entity(&a.Entities[len(a.Entities)-1])
+	})
 }
 
 func (d *fastDecoder) entity(e *Entity) bool {
-	if !d.open('{') {
-		return false
-	}
 	set := 0
-	for first := true; ; first = false {
-		more, ok := d.next(first, '}')
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
+	return d.object(func(k []byte) bool {
+		ok := true
 		switch string(k) {
 		case "classId":
 			ok = seen(&set, keyClassID) && (d.null() || d.internedInto(&e.ClassID))
@@ -1009,10 +991,8 @@ func (d *fastDecoder) entity(e *Entity) bool {
 		default:
 			ok = d.extra(&e.Extra, string(k))
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 func (d *fastDecoder) internedInto(dst *string) bool {
@@ -1026,20 +1006,14 @@ func (d *fastDecoder) offsets(e *Entity) bool {
 		return false
 	}
 	e.Offsets = []Offset{}
-	for first := true; ; first = false {
-		more, ok := d.next(first, ']')
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
+	return d.array(func() bool {
 		var o Offset
 		if !d.offset(&o) {
 			return false
 		}
 		e.Offsets = append(e.Offsets, o)
-	}
+		return true
+	})
 }
 
 func (d *fastDecoder) offset(o *Offset) bool {
@@ -1093,22 +1067,9 @@ func (d *fastDecoder) stringInto(dst *string) bool {
 }
 
 func (d *fastDecoder) confidence(c *Confidence) bool {
-	if !d.open('{') {
-		return false
-	}
 	set := 0
-	for first := true; ; first = false {
-		more, ok := d.next(first, '}')
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
+	return d.object(func(k []byte) bool {
+		ok := true
 		switch string(k) {
 		case "state":
 			ok = seen(&set, keyState)
@@ -1136,10 +1097,8 @@ func (d *fastDecoder) confidence(c *Confidence) bool {
 		default:
 			ok = d.extra(&c.Extra, string(k))
 		}
-		if !ok {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
 // hexValue returns the value of a hex digit, or -1.
